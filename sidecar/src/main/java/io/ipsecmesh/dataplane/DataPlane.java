@@ -1,0 +1,43 @@
+package io.ipsecmesh.dataplane;
+
+import io.ipsecmesh.sa.Policy;
+import io.ipsecmesh.sa.SaConfig;
+import io.ipsecmesh.sa.SaListener;
+import io.ipsecmesh.sa.SecurityAssociation;
+
+import java.util.List;
+
+/**
+ * The one interface between key management (IKE, or a manual-keying file) and the packet path.
+ *
+ * <p>Make-before-break rekeying with it: install the new inbound SA, then the new outbound SA,
+ * then {@link #replacePolicies} so outbound traffic moves to the new SA, and only then remove
+ * the old SAs. Each call publishes a new consistent snapshot; packets in flight use the old
+ * one and are not lost.
+ */
+public interface DataPlane {
+
+    /** Installs an SA; throws IllegalArgumentException for a bad or duplicate SA. */
+    void installSa(SaConfig config);
+
+    /** Removes an SA by name and zeroes its keys; false if there was none. */
+    boolean removeSa(String name);
+
+    /** Adds a policy. */
+    void installPolicy(Policy policy);
+
+    /** Removes a policy equal to the given one; false if there was none. */
+    boolean removePolicy(Policy policy);
+
+    /** Replaces every policy at once (one snapshot: no gap in which traffic goes unprotected). */
+    void replacePolicies(List<Policy> policies);
+
+    /** Receives soft/hard expiry and acquire events. */
+    void setListener(SaListener listener);
+
+    List<SecurityAssociation> securityAssociations();
+
+    List<Policy> policies();
+
+    Counters counters();
+}

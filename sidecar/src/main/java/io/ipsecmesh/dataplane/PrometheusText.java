@@ -1,0 +1,35 @@
+package io.ipsecmesh.dataplane;
+
+import io.ipsecmesh.sa.DropReason;
+import io.ipsecmesh.sa.SecurityAssociation;
+
+/**
+ * Renders data-plane counters in the Prometheus text exposition format (names with the
+ * {@code ipsec_} prefix, {@code _total} counters), for the stats file of the manual-keying command.
+ */
+public final class PrometheusText {
+    private PrometheusText() {
+    }
+
+    public static String render(DataPlane dp) {
+        Counters c = dp.counters();
+        StringBuilder sb = new StringBuilder(1024);
+        sb.append("# TYPE ipsec_drops_total counter\n");
+        for (DropReason r : DropReason.values()) {
+            if (r != DropReason.NONE) {
+                sb.append("ipsec_drops_total{reason=\"").append(r.label()).append("\"} ").append(c.drops(r)).append('\n');
+            }
+        }
+        sb.append("# TYPE ipsec_packets_total counter\n");
+        sb.append("ipsec_packets_total{direction=\"out\",action=\"protect\"} ").append(c.protectedOut.sum()).append('\n');
+        sb.append("ipsec_packets_total{direction=\"in\",action=\"protect\"} ").append(c.unprotectedIn.sum()).append('\n');
+        sb.append("ipsec_packets_total{direction=\"any\",action=\"bypass\"} ").append(c.bypassed.sum()).append('\n');
+        sb.append("# TYPE ipsec_sa_packets_total counter\n");
+        for (SecurityAssociation sa : dp.securityAssociations()) {
+            String labels = "{sa=\"" + sa.name() + "\",direction=\"" + sa.config().direction().name().toLowerCase() + "\"} ";
+            sb.append("ipsec_sa_packets_total").append(labels).append(sa.packets()).append('\n');
+            sb.append("ipsec_sa_bytes_total").append(labels).append(sa.bytes()).append('\n');
+        }
+        return sb.toString();
+    }
+}

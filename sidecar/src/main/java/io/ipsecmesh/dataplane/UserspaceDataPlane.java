@@ -1,0 +1,291 @@
+package io.ipsecmesh.dataplane;
+
+import io.ipsecmesh.ah.AhProcessor;
+import io.ipsecmesh.esp.EspProcessor;
+import io.ipsecmesh.packet.Bytes;
+import io.ipsecmesh.packet.IpPacket;
+import io.ipsecmesh.packet.IpProtocols;
+import io.ipsecmesh.packet.PacketBuffer;
+import io.ipsecmesh.packet.PacketInfo;
+import io.ipsecmesh.packet.ParseStatus;
+import io.ipsecmesh.sa.Direction;
+import io.ipsecmesh.sa.DropReason;
+import io.ipsecmesh.sa.Policy;
+import io.ipsecmesh.sa.PolicyAction;
+import io.ipsecmesh.sa.SaConfig;
+import io.ipsecmesh.sa.SaListener;
+import io.ipsecmesh.sa.SaTable;
+import io.ipsecmesh.sa.SecurityAssociation;
+import io.ipsecmesh.sa.SecurityProtocol;
+import io.ipsecmesh.sa.Spd;
+import io.ipsecmesh.sa.UdpEncap;
+import io.ipsecmesh.sa.WorkerContext;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.random.RandomGenerator;
+
+/**
+ * The userspace data plane: SAD, SPD and the per-packet pipeline that workers run on packets
+ * read from the TUN device.
+ *
+ * <p>{@link #process} decides for one packet:
+ * <ol>
+ *   <li>parse it (malformed: drop);</li>
+ *   <li>ESP, AH, or ESP in UDP whose SPI is one of our inbound SAs: inbound. Find the SA by SPI
+ *       (none: drop {@code no_sa}), check replay, ICV, padding, decapsulate, and check the inner
+ *       packet against the SA's selectors;</li>
+ *   <li>otherwise plaintext. If an inbound protect policy covers it, it should have arrived
+ *       protected: drop ({@code policy}). Then the outbound SPD: protect (encapsulate with the
+ *       policy's SA, or drop {@code no_sa} and raise an acquire when the SA is missing or dead),
+ *       bypass, or discard. No policy at all: bypass.</li>
+ * </ol>
+ * On {@link DropReason#NONE} the buffer holds the packet to write back into the TUN.
+ *
+ * <p>Control calls are serialized and publish a new immutable {@link State}; workers read the
+ * current state once per packet without locks.
+ */
+public final class UserspaceDataPlane implements DataPlane {
+
+    /** What the workers read: one consistent snapshot. */
+    record State(SaTable inbound, Spd outbound, Spd inboundPolicies) {
+    }
+
+    private final int workers;
+    private final RandomGenerator random;
+    private final Counters counters = new Counters();
+    private final Map<String, SecurityAssociation> sas = new LinkedHashMap<>();
+    private final List<Policy> policies = new ArrayList<>();
+    private volatile State state = new State(SaTable.EMPTY, Spd.EMPTY, Spd.EMPTY);
+    private volatile SaListener listener = SaListener.NONE;
+    private volatile boolean hasUdpEncap;
+
+    /**
+     * @param workers number of worker threads that will call {@link #process}, each with its own
+     *                {@link WorkerContext} index
+     * @param random  randomness for unpredictable IVs (a SecureRandom in production)
+     */
+    public UserspaceDataPlane(int workers, RandomGenerator random) {
+        this.workers = workers;
+        this.random = random;
+    }
+
+    @Override
+    public synchronized void installSa(SaConfig config) {
+        if (sas.containsKey(config.name())) {
+            throw new IllegalArgumentException("an SA named '" + config.name() + "' is installed already");
+        }
+        SecurityAssociation sa = new SecurityAssociation(config, workers, random);
+        sa.setListener(listener);
+        sas.put(config.name(), sa);
+        try {
+            publish();
+        } catch (IllegalArgumentException e) {
+            sas.remove(config.name());
+            sa.destroy();
+            throw e;
+        }
+    }
+
+    @Override
+    public synchronized boolean removeSa(String name) {
+        SecurityAssociation sa = sas.remove(name);
+        if (sa == null) {
+            return false;
+        }
+        publish();
+        sa.destroy();
+        return true;
+    }
+
+    @Override
+    public synchronized void installPolicy(Policy policy) {
+        policies.add(policy);
+        publish();
+    }
+
+    @Override
+    public synchronized boolean removePolicy(Policy policy) {
+        boolean removed = policies.remove(policy);
+        if (removed) {
+            publish();
+        }
+        return removed;
+    }
+
+    @Override
+    public synchronized void replacePolicies(List<Policy> newPolicies) {
+        policies.clear();
+        policies.addAll(newPolicies);
+        publish();
+    }
+
+    @Override
+    public synchronized void setListener(SaListener l) {
+        listener = l == null ? SaListener.NONE : l;
+        sas.values().forEach(sa -> sa.setListener(listener));
+    }
+
+    @Override
+    public synchronized List<SecurityAssociation> securityAssociations() {
+        return List.copyOf(sas.values());
+    }
+
+    @Override
+    public synchronized List<Policy> policies() {
+        return List.copyOf(policies);
+    }
+
+    @Override
+    public Counters counters() {
+        return counters;
+    }
+
+    /** Checks time lifetimes; call about once a second. */
+    public void housekeeping() {
+        long now = System.nanoTime();
+        for (SecurityAssociation sa : securityAssociations()) {
+            sa.checkTime(now);
+        }
+    }
+
+    /** Removes every SA and zeroes all keys. */
+    public synchronized void shutdown() {
+        policies.clear();
+        state = new State(SaTable.EMPTY, Spd.EMPTY, Spd.EMPTY);
+        sas.values().forEach(SecurityAssociation::destroy);
+        sas.clear();
+    }
+
+    private void publish() {
+        List<SecurityAssociation> inbound = new ArrayList<>();
+        boolean udp = false;
+        for (SecurityAssociation sa : sas.values()) {
+            if (sa.config().direction() == Direction.IN) {
+                inbound.add(sa);
+                udp |= sa.config().udpEncap() != null;
+            }
+        }
+        List<Policy> out = new ArrayList<>();
+        List<Policy> in = new ArrayList<>();
+        for (Policy p : policies) {
+            (p.direction() == Direction.OUT ? out : in).add(p);
+        }
+        State s = new State(new SaTable(inbound), Spd.build(out, sas), Spd.build(in, sas));
+        hasUdpEncap = udp;
+        state = s;
+    }
+
+    /**
+     * Runs the pipeline on one packet read from the TUN.
+     *
+     * @return {@link DropReason#NONE} to write {@code pb} back into the TUN; otherwise the packet
+     *         is dropped, and the reason has been counted
+     */
+    public DropReason process(WorkerContext w, PacketBuffer pb) {
+        DropReason r;
+        try {
+            r = classifyAndProcess(w, pb);
+        } catch (RuntimeException e) {
+            // A bug must not kill a worker or let a packet through: drop and count it.
+            if (counters.internalErrors.sum() == 0) {
+                System.err.println("ipsec-mesh: internal error in the pipeline (packet dropped): " + e);
+            }
+            counters.internalErrors.increment();
+            r = DropReason.MALFORMED;
+        }
+        if (r != DropReason.NONE) {
+            counters.drop(r);
+        }
+        return r;
+    }
+
+    private DropReason classifyAndProcess(WorkerContext w, PacketBuffer pb) {
+        PacketInfo pi = w.info;
+        byte[] b = pb.buf;
+        if (IpPacket.parse(b, pb.off, pb.len, pi) != ParseStatus.OK) {
+            return DropReason.MALFORMED;
+        }
+        State s = state;
+        switch (pi.upperProtocol) {
+            case IpProtocols.ESP -> {
+                return inboundEsp(s, w, pb, pi.upperOff);
+            }
+            case IpProtocols.AH -> {
+                if (pb.off + pi.length - pi.upperOff < AhProcessor.AH_FIXED) {
+                    return DropReason.MALFORMED;
+                }
+                SecurityAssociation sa = s.inbound().find(SecurityProtocol.AH, Bytes.i32(b, pi.upperOff + 4));
+                if (sa == null) {
+                    return DropReason.NO_SA;
+                }
+                return finishInbound(AhProcessor.unprotect(sa, w, pb, pi.upperOff));
+            }
+            case IpProtocols.UDP -> {
+                if (hasUdpEncap && pi.dstPort == UdpEncap.IKE_NATT_PORT && !pi.fragment) {
+                    int espOff = pi.upperOff + 8;
+                    int avail = pb.off + pi.length - espOff;
+                    // RFC 3948 §2.2: a zero "non-ESP marker" means IKE, a single 0xff byte a keepalive.
+                    if (avail >= 8 && Bytes.i32(b, espOff) != 0) {
+                        SecurityAssociation sa = s.inbound().find(SecurityProtocol.ESP, Bytes.i32(b, espOff));
+                        if (sa != null && sa.config().udpEncap() != null) {
+                            return finishInbound(EspProcessor.unprotect(sa, w, pb, espOff));
+                        }
+                    }
+                }
+                return outbound(s, w, pb);
+            }
+            default -> {
+                return outbound(s, w, pb);
+            }
+        }
+    }
+
+    private DropReason inboundEsp(State s, WorkerContext w, PacketBuffer pb, int espOff) {
+        if (pb.off + w.info.length - espOff < EspProcessor.ESP_HEADER) {
+            return DropReason.MALFORMED;
+        }
+        SecurityAssociation sa = s.inbound().find(SecurityProtocol.ESP, EspProcessor.spi(pb.buf, espOff));
+        if (sa == null) {
+            return DropReason.NO_SA;
+        }
+        return finishInbound(EspProcessor.unprotect(sa, w, pb, espOff));
+    }
+
+    private DropReason finishInbound(DropReason r) {
+        if (r == DropReason.NONE) {
+            counters.unprotectedIn.increment();
+        }
+        return r;
+    }
+
+    private DropReason outbound(State s, WorkerContext w, PacketBuffer pb) {
+        PacketInfo pi = w.info;
+        Spd.Entry in = s.inboundPolicies().lookup(pi);
+        if (in != null && in.policy().action() == PolicyAction.PROTECT) {
+            return DropReason.POLICY; // plaintext where the inbound policy requires protection
+        }
+        Spd.Entry e = s.outbound().lookup(pi);
+        if (e == null || e.policy().action() == PolicyAction.BYPASS) {
+            counters.bypassed.increment();
+            return DropReason.NONE;
+        }
+        if (e.policy().action() == PolicyAction.DISCARD) {
+            return DropReason.DISCARD;
+        }
+        SecurityAssociation sa = e.sa();
+        if (sa == null || !sa.isAlive()) {
+            listener.acquire(e.policy().saName(), pi);
+            return DropReason.NO_SA;
+        }
+        DropReason r = sa.config().protocol() == SecurityProtocol.ESP
+                ? EspProcessor.protect(sa, w, pb)
+                : AhProcessor.protect(sa, w, pb);
+        if (r == DropReason.NONE) {
+            counters.protectedOut.increment();
+        }
+        return r;
+    }
+}

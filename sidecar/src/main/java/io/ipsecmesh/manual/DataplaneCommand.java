@@ -1,0 +1,207 @@
+package io.ipsecmesh.manual;
+
+import io.ipsecmesh.dataplane.PrometheusText;
+import io.ipsecmesh.dataplane.TunWorker;
+import io.ipsecmesh.dataplane.UserspaceDataPlane;
+import io.ipsecmesh.packet.PacketInfo;
+import io.ipsecmesh.sa.Policy;
+import io.ipsecmesh.sa.SaConfig;
+import io.ipsecmesh.sa.SaListener;
+import io.ipsecmesh.sa.SecurityAssociation;
+import io.ipsecmesh.tun.TunDevice;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code ipsec-mesh dataplane}: the data plane on a TUN device with SAs and policies from a
+ * manual-keying file. See {@code docs/manual-keying.md}.
+ */
+public final class DataplaneCommand {
+    static final String USAGE = """
+            usage: ipsec-mesh dataplane --config FILE [--tun NAME] [--queues N] [--mtu BYTES]
+                                        [--stats FILE] [--stats-interval-ms MS]
+              --config FILE          manual-keying file (sa and policy lines)
+              --tun NAME             TUN device to create (default ipsm0)
+              --queues N             TUN queues and worker threads (default: number of CPUs)
+              --mtu BYTES            TUN MTU (default 1400)
+              --stats FILE           write counters in Prometheus text format to FILE
+              --stats-interval-ms MS how often to write them (default 1000)
+            """;
+
+    private Path config;
+    private String tun = "ipsm0";
+    private int queues = Runtime.getRuntime().availableProcessors();
+    private int mtu = 1400;
+    private Path stats;
+    private long statsIntervalMs = 1000;
+
+    /** Runs until SIGTERM/SIGINT; returns the exit code. */
+    public static int run(String[] args) {
+        DataplaneCommand cmd = new DataplaneCommand();
+        try {
+            cmd.parseArgs(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("ipsec-mesh dataplane: " + e.getMessage());
+            System.err.print(USAGE);
+            return 2;
+        }
+        try {
+            return cmd.execute();
+        } catch (IllegalArgumentException e) {
+            System.err.println("ipsec-mesh dataplane: " + e.getMessage());
+            return 2;
+        } catch (IOException e) {
+            System.err.println("ipsec-mesh dataplane: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private void parseArgs(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("-h") || a.equals("--help")) {
+                throw new IllegalArgumentException("help");
+            }
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException(a + " needs a value");
+            }
+            String v = args[++i];
+            switch (a) {
+                case "--config" -> config = Path.of(v);
+                case "--tun" -> tun = v;
+                case "--queues" -> queues = positive(a, v);
+                case "--mtu" -> mtu = positive(a, v);
+                case "--stats" -> stats = Path.of(v);
+                case "--stats-interval-ms" -> statsIntervalMs = positive(a, v);
+                default -> throw new IllegalArgumentException("unknown option " + a);
+            }
+        }
+        if (config == null) {
+            throw new IllegalArgumentException("--config is required");
+        }
+        if (mtu < 576 || mtu > 65535) {
+            throw new IllegalArgumentException("--mtu must be 576..65535");
+        }
+    }
+
+    private static int positive(String opt, String v) {
+        try {
+            int n = Integer.parseInt(v);
+            if (n > 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // fall through
+        }
+        throw new IllegalArgumentException(opt + " needs a positive number, not '" + v + "'");
+    }
+
+    private int execute() throws IOException {
+        ManualKeyingFile.Content content = ManualKeyingFile.load(config);
+        UserspaceDataPlane dp = new UserspaceDataPlane(queues, new SecureRandom());
+        dp.setListener(new LoggingListener());
+        for (SaConfig sa : content.sas()) {
+            dp.installSa(sa);
+            log("installed " + sa);
+        }
+        for (Policy p : content.policies()) {
+            dp.installPolicy(p);
+            log("installed " + p);
+        }
+        List<TunDevice> devices = TunDevice.openQueues(tun, queues, false);
+        TunDevice.configure(tun, mtu, true);
+        log("TUN " + tun + " up, mtu " + mtu + ", " + queues + " queue(s)");
+
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < devices.size(); i++) {
+            Thread t = Thread.ofPlatform().name("dataplane-" + i).start(new TunWorker(devices.get(i), dp, i));
+            threads.add(t);
+        }
+        CountDownLatch stop = new CountDownLatch(1);
+        Thread housekeeping = Thread.ofPlatform().daemon().name("housekeeping").start(() -> {
+            long next = 0;
+            try {
+                while (!stop.await(Math.min(statsIntervalMs, 1000), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    dp.housekeeping();
+                    long now = System.currentTimeMillis();
+                    if (stats != null && now >= next) {
+                        writeStats(dp);
+                        next = now + statsIntervalMs;
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        if (stats != null) {
+            writeStats(dp);
+        }
+        Thread hook = new Thread(() -> {
+            stop.countDown();
+            devices.forEach(TunDevice::close);
+            for (Thread t : threads) {
+                try {
+                    t.join(2000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            if (stats != null) {
+                writeStats(dp);
+            }
+            dp.shutdown();
+            log("stopped; keys zeroed");
+        });
+        Runtime.getRuntime().addShutdownHook(hook);
+        for (Thread t : threads) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        housekeeping.interrupt();
+        return 0;
+    }
+
+    private void writeStats(UserspaceDataPlane dp) {
+        try {
+            Path tmp = stats.resolveSibling(stats.getFileName() + ".tmp");
+            Files.writeString(tmp, PrometheusText.render(dp));
+            Files.move(tmp, stats, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            System.err.println("ipsec-mesh: cannot write stats to " + stats + ": " + e.getMessage());
+        }
+    }
+
+    static void log(String msg) {
+        System.err.println(Instant.now() + " " + msg);
+    }
+
+    /** Logs SA events in one line each (no keys). Manual keying has nobody to rekey. */
+    private static final class LoggingListener implements SaListener {
+        @Override
+        public void softExpired(SecurityAssociation sa, Limit limit) {
+            log("soft expiry (" + limit.name().toLowerCase() + ") of " + sa + ": rekey needed");
+        }
+
+        @Override
+        public void hardExpired(SecurityAssociation sa, Limit limit) {
+            log("hard expiry (" + limit.name().toLowerCase() + ") of " + sa + ": no longer passes traffic");
+        }
+
+        @Override
+        public void acquire(String saName, PacketInfo packet) {
+            // Called per packet without an SA: counted as no_sa; not logged to avoid floods.
+        }
+    }
+}

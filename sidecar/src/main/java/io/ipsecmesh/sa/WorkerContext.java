@@ -1,0 +1,28 @@
+package io.ipsecmesh.sa;
+
+import io.ipsecmesh.packet.PacketInfo;
+
+/**
+ * Per-thread scratch state of a data-plane worker: its index (which selects the SA's cipher
+ * instance), a reusable {@link PacketInfo}, and the IPv4 identification counter for outer
+ * headers it builds.
+ */
+public final class WorkerContext {
+    public final int index;
+    public final PacketInfo info = new PacketInfo();
+    /** Scratch for a second parse (the inner packet after decapsulation). */
+    public final PacketInfo inner = new PacketInfo();
+    /** Scratch for headers saved while an AH ICV is computed over zeroed mutable fields. */
+    public final byte[] scratch = new byte[4096];
+    private int ipId;
+
+    public WorkerContext(int index) {
+        this.index = index;
+        this.ipId = index << 12;
+    }
+
+    /** Next IPv4 identification value for an outer header (RFC 6864: unique per flow in time). */
+    public int nextIpId() {
+        return ipId++ & 0xffff;
+    }
+}
