@@ -185,6 +185,7 @@ public final class UserspaceDataPlane implements DataPlane {
      *         is dropped, and the reason has been counted
      */
     public DropReason process(WorkerContext w, PacketBuffer pb) {
+        w.builtIpsec = false;
         DropReason r;
         try {
             r = classifyAndProcess(w, pb);
@@ -285,6 +286,7 @@ public final class UserspaceDataPlane implements DataPlane {
                 : AhProcessor.protect(sa, w, pb);
         if (r == DropReason.NONE) {
             counters.protectedOut.increment();
+            w.builtIpsec = true;
         }
         return r;
     }

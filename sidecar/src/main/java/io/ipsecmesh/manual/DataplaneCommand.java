@@ -27,13 +27,15 @@ import java.util.concurrent.CountDownLatch;
 public final class DataplaneCommand {
     static final String USAGE = """
             usage: ipsec-mesh dataplane --config FILE [--tun NAME] [--queues N] [--mtu BYTES]
-                                        [--stats FILE] [--stats-interval-ms MS]
+                                        [--stats FILE] [--stats-interval-ms MS] [--offload on|off]
               --config FILE          manual-keying file (sa and policy lines)
               --tun NAME             TUN device to create (default ipsm0)
               --queues N             TUN queues and worker threads (default: number of CPUs)
               --mtu BYTES            TUN MTU (default 1400)
               --stats FILE           write counters in Prometheus text format to FILE
               --stats-interval-ms MS how often to write them (default 1000)
+              --offload on|off       TUN vnet header with TSO/checksum offload: TCP super-packets
+                                     are segmented and merged in userspace (default on)
             """;
 
     private Path config;
@@ -42,6 +44,7 @@ public final class DataplaneCommand {
     private int mtu = 1400;
     private Path stats;
     private long statsIntervalMs = 1000;
+    private boolean offload = true;
 
     /** Runs until SIGTERM/SIGINT; returns the exit code. */
     public static int run(String[] args) {
@@ -81,6 +84,11 @@ public final class DataplaneCommand {
                 case "--mtu" -> mtu = positive(a, v);
                 case "--stats" -> stats = Path.of(v);
                 case "--stats-interval-ms" -> statsIntervalMs = positive(a, v);
+                case "--offload" -> offload = switch (v) {
+                    case "on" -> true;
+                    case "off" -> false;
+                    default -> throw new IllegalArgumentException("--offload takes on or off");
+                };
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
         }
@@ -116,9 +124,14 @@ public final class DataplaneCommand {
             dp.installPolicy(p);
             log("installed " + p);
         }
-        List<TunDevice> devices = TunDevice.openQueues(tun, queues, false);
+        List<TunDevice> devices = TunDevice.openQueues(tun, queues, offload);
+        if (offload) {
+            for (TunDevice d : devices) {
+                d.setOffload(TunDevice.TUN_F_CSUM | TunDevice.TUN_F_TSO4 | TunDevice.TUN_F_TSO6);
+            }
+        }
         TunDevice.configure(tun, mtu, true);
-        log("TUN " + tun + " up, mtu " + mtu + ", " + queues + " queue(s)");
+        log("TUN " + tun + " up, mtu " + mtu + ", " + queues + " queue(s), offload " + (offload ? "on" : "off"));
 
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < devices.size(); i++) {

@@ -14,6 +14,8 @@ public final class WorkerContext {
     public final PacketInfo inner = new PacketInfo();
     /** Scratch for headers saved while an AH ICV is computed over zeroed mutable fields. */
     public final byte[] scratch = new byte[4096];
+    /** Set by the pipeline: whether the last packet it passed is an ESP/AH packet it built. */
+    public boolean builtIpsec;
     private int ipId;
 
     public WorkerContext(int index) {
