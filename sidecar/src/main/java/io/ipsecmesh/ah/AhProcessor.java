@@ -117,14 +117,15 @@ public final class AhProcessor {
         if (!window.check(seq)) {
             return DropReason.REPLAY;
         }
-        // Keep the received ICV (with its padding) aside, zero the field, compute, compare.
-        int icvField = ahLen - AH_FIXED;
+        // Keep the received ICV aside, zero it, compute, compare. Alignment padding after the
+        // ICV is sent and authenticated as it is (RFC 4302 §3.3.3.2.1): it is not zeroed.
+        int icvLen = mac.icvLength();
         byte[] received = w.scratch;
         int receivedOff = received.length - 64;
-        System.arraycopy(b, ahOff + AH_FIXED, received, receivedOff, icvField);
-        java.util.Arrays.fill(b, ahOff + AH_FIXED, ahOff + ahLen, (byte) 0);
+        System.arraycopy(b, ahOff + AH_FIXED, received, receivedOff, icvLen);
+        java.util.Arrays.fill(b, ahOff + AH_FIXED, ahOff + AH_FIXED + icvLen, (byte) 0);
         boolean ok = computeIcv(mac, w, b, pb.off, ahOff, pi.length, seq, cfg.esn(), received, receivedOff);
-        System.arraycopy(received, receivedOff, b, ahOff + AH_FIXED, icvField);
+        System.arraycopy(received, receivedOff, b, ahOff + AH_FIXED, icvLen);
         if (!ok) {
             return DropReason.INTEGRITY;
         }

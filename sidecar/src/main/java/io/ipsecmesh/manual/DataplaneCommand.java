@@ -38,6 +38,9 @@ public final class DataplaneCommand {
                                      are segmented and merged in userspace (default on)
             """;
 
+    /** TUN transmit queue (packets waiting for our reads); the kernel's default for a TUN is 500. */
+    static final int TX_QUEUE_LENGTH = 4096;
+
     private Path config;
     private String tun = "ipsm0";
     private int queues = Runtime.getRuntime().availableProcessors();
@@ -131,6 +134,8 @@ public final class DataplaneCommand {
             }
         }
         TunDevice.configure(tun, mtu, true);
+        // Room for a burst of 64 KB super-packets' worth of segments while a worker is busy.
+        TunDevice.setTxQueueLength(tun, TX_QUEUE_LENGTH);
         log("TUN " + tun + " up, mtu " + mtu + ", " + queues + " queue(s), offload " + (offload ? "on" : "off"));
 
         List<Thread> threads = new ArrayList<>();

@@ -70,6 +70,8 @@ public final class TunDevice implements AutoCloseable {
     static final long SIOCGIFFLAGS = 0x8913;
     static final long SIOCSIFFLAGS = 0x8914;
     static final long SIOCSIFMTU = 0x8922;
+    /** SIOCSIFTXQLEN: set the transmit queue length (packets the kernel queues for our reads). */
+    static final long SIOCSIFTXQLEN = 0x8943;
 
     static final short IFF_UP = 0x1;
     static final short IFF_TUN = 0x0001;
@@ -475,6 +477,37 @@ public final class TunDevice implements AutoCloseable {
      *
      * @param mtu the new MTU (68..65535 for IPv4; IPv6 needs at least 1280), or 0 to leave it
      */
+    /**
+     * Sets the interface's transmit queue length: how many packets the kernel queues for our
+     * reads before it drops (a TUN drops when its readers fall behind; TCP then backs off).
+     */
+    public static void setTxQueueLength(String name, int packets) throws IOException {
+        byte[] nameBytes = checkName(name);
+        if (packets <= 0) {
+            throw new IllegalArgumentException("queue length must be positive: " + packets);
+        }
+        int sock = -1;
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment capture = Libc.newCapture(tmp);
+            sock = (int) Libc.SOCKET.invokeExact(capture, Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
+            if (sock < 0) {
+                throw Libc.error("socket AF_INET", Libc.errno(capture));
+            }
+            MemorySegment ifr = tmp.allocate(IFREQ_SIZE, 8);
+            MemorySegment.copy(nameBytes, 0, ifr, JAVA_BYTE, 0, nameBytes.length);
+            ifr.set(JAVA_INT, IFNAMSIZ, packets); // ifr_qlen
+            if ((int) Libc.IOCTL_PTR.invokeExact(capture, sock, SIOCSIFTXQLEN, ifr) < 0) {
+                throw Libc.error("SIOCSIFTXQLEN " + name + " " + packets, Libc.errno(capture));
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        } finally {
+            Libc.closeQuietly(sock);
+        }
+    }
+
     public static void configure(String name, int mtu, boolean up) throws IOException {
         byte[] nameBytes = checkName(name);
         if (mtu < 0 || mtu > 65535) {
