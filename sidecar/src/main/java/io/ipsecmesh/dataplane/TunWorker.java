@@ -6,6 +6,7 @@ import io.ipsecmesh.sa.WorkerContext;
 import io.ipsecmesh.tun.Coalescer;
 import io.ipsecmesh.tun.Gso;
 import io.ipsecmesh.tun.TunDevice;
+import io.ipsecmesh.tun.UdpCoalescer;
 import io.ipsecmesh.tun.VirtioNetHdr;
 
 import java.io.IOException;
@@ -19,7 +20,10 @@ import java.io.IOException;
  * super-packets of up to 64 KB: they are cut into MSS-sized segments here ({@link Gso}), each
  * protected on its own. In the other direction, decrypted TCP segments of one flow read in one
  * batch are merged back into a super-packet ({@link Coalescer}) before they are written, so the
- * kernel's TCP stack sees few large packets instead of many small ones, as with GRO.
+ * kernel's TCP stack sees few large packets instead of many small ones, as with GRO. ESP in
+ * UDP (RFC 3948) that we build leaves as UDP GSO super-packets ({@link UdpCoalescer}): the
+ * kernel then forwards one packet per batch instead of one per ESP packet. Raw ESP and AH
+ * cannot be merged and are written one by one.
  */
 public final class TunWorker implements Runnable {
     /** Packets read without blocking after the first one, before pending merges are flushed. */
@@ -36,6 +40,7 @@ public final class TunWorker implements Runnable {
     private final PacketBuffer segment = new PacketBuffer();
     private final VirtioNetHdr header = new VirtioNetHdr();
     private final Coalescer coalescer;
+    private final UdpCoalescer udpCoalescer;
     private long writeErrors;
 
     public TunWorker(TunDevice queue, UserspaceDataPlane dataPlane, int index) {
@@ -44,6 +49,7 @@ public final class TunWorker implements Runnable {
         this.context = new WorkerContext(index);
         this.vnet = queue.vnetHdr();
         this.coalescer = vnet ? new Coalescer(queue::write) : null;
+        this.udpCoalescer = vnet ? new UdpCoalescer(queue::write) : null;
     }
 
     @Override
@@ -109,7 +115,11 @@ public final class TunWorker implements Runnable {
             return;
         }
         if (context.builtIpsec) {
-            // ESP/AH cannot be merged: write it now, with an empty vnet header in the headroom.
+            if (context.builtUdp) {
+                udpCoalescer.add(p.buf, p.off, p.len);
+                return;
+            }
+            // Raw ESP/AH cannot be merged: write it now, with an empty vnet header in the headroom.
             VirtioNetHdr.encodePlain(p.buf, p.off - VNET, 0);
             write(p.buf, p.off - VNET, p.len + VNET);
         } else {
@@ -119,6 +129,7 @@ public final class TunWorker implements Runnable {
 
     private void flush() throws IOException {
         try {
+            udpCoalescer.flush();
             coalescer.flush();
         } catch (IOException e) {
             writeFailed(e);

@@ -287,6 +287,7 @@ public final class UserspaceDataPlane implements DataPlane {
         if (r == DropReason.NONE) {
             counters.protectedOut.increment();
             w.builtIpsec = true;
+            w.builtUdp = sa.config().udpEncap() != null;
         }
         return r;
     }

@@ -129,8 +129,14 @@ public final class DataplaneCommand {
         }
         List<TunDevice> devices = TunDevice.openQueues(tun, queues, offload);
         if (offload) {
+            int tcp = TunDevice.TUN_F_CSUM | TunDevice.TUN_F_TSO4 | TunDevice.TUN_F_TSO6;
             for (TunDevice d : devices) {
-                d.setOffload(TunDevice.TUN_F_CSUM | TunDevice.TUN_F_TSO4 | TunDevice.TUN_F_TSO6);
+                try {
+                    // UDP segmentation offload (Linux 6.2+) lets ESP-in-UDP arrive in bulk.
+                    d.setOffload(tcp | TunDevice.TUN_F_USO4 | TunDevice.TUN_F_USO6);
+                } catch (IOException e) {
+                    d.setOffload(tcp);
+                }
             }
         }
         TunDevice.configure(tun, mtu, true);

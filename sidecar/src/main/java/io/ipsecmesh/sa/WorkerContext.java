@@ -16,6 +16,8 @@ public final class WorkerContext {
     public final byte[] scratch = new byte[4096];
     /** Set by the pipeline: whether the last packet it passed is an ESP/AH packet it built. */
     public boolean builtIpsec;
+    /** Whether that packet is ESP in UDP (RFC 3948). */
+    public boolean builtUdp;
     private int ipId;
 
     public WorkerContext(int index) {
