@@ -13,6 +13,11 @@ public final class Counters {
     public final LongAdder unprotectedIn = new LongAdder();
     /** Packets passed unchanged by a bypass policy or no policy. */
     public final LongAdder bypassed = new LongAdder();
+    /** Fragments held for reassembly, and datagrams reassembled from them. */
+    public final LongAdder fragmentsHeld = new LongAdder();
+    public final LongAdder reassembled = new LongAdder();
+    /** Packets we wrote as fragments because they exceeded the MTU after processing. */
+    public final LongAdder fragmentsOut = new LongAdder();
     /**
      * Packets on which the pipeline itself failed (an exception: a bug). They are dropped and
      * also counted as malformed; tests require this to stay zero.

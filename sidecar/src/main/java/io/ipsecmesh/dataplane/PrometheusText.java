@@ -16,7 +16,7 @@ public final class PrometheusText {
         StringBuilder sb = new StringBuilder(1024);
         sb.append("# TYPE ipsec_drops_total counter\n");
         for (DropReason r : DropReason.values()) {
-            if (r != DropReason.NONE) {
+            if (r != DropReason.NONE && r != DropReason.HELD) {
                 sb.append("ipsec_drops_total{reason=\"").append(r.label()).append("\"} ").append(c.drops(r)).append('\n');
             }
         }
@@ -24,6 +24,10 @@ public final class PrometheusText {
         sb.append("ipsec_packets_total{direction=\"out\",action=\"protect\"} ").append(c.protectedOut.sum()).append('\n');
         sb.append("ipsec_packets_total{direction=\"in\",action=\"protect\"} ").append(c.unprotectedIn.sum()).append('\n');
         sb.append("ipsec_packets_total{direction=\"any\",action=\"bypass\"} ").append(c.bypassed.sum()).append('\n');
+        sb.append("# TYPE ipsec_fragments_total counter\n");
+        sb.append("ipsec_fragments_total{event=\"held\"} ").append(c.fragmentsHeld.sum()).append('\n');
+        sb.append("ipsec_fragments_total{event=\"reassembled\"} ").append(c.reassembled.sum()).append('\n');
+        sb.append("ipsec_fragments_total{event=\"sent\"} ").append(c.fragmentsOut.sum()).append('\n');
         sb.append("# TYPE ipsec_sa_packets_total counter\n");
         for (SecurityAssociation sa : dp.securityAssociations()) {
             String labels = "{sa=\"" + sa.name() + "\",direction=\"" + sa.config().direction().name().toLowerCase() + "\"} ";

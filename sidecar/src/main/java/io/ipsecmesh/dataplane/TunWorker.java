@@ -1,5 +1,6 @@
 package io.ipsecmesh.dataplane;
 
+import io.ipsecmesh.packet.Fragmenter;
 import io.ipsecmesh.packet.PacketBuffer;
 import io.ipsecmesh.sa.DropReason;
 import io.ipsecmesh.sa.WorkerContext;
@@ -41,9 +42,20 @@ public final class TunWorker implements Runnable {
     private final VirtioNetHdr header = new VirtioNetHdr();
     private final Coalescer coalescer;
     private final UdpCoalescer udpCoalescer;
+    private final Fragmenter fragmenter = new Fragmenter();
+    private final int mtu;
+    private final int innerMtu;
     private long writeErrors;
 
-    public TunWorker(TunDevice queue, UserspaceDataPlane dataPlane, int index) {
+    /**
+     * @param mtu      largest packet we build (ESP/AH) may have: the TUN/underlay MTU
+     * @param innerMtu largest plaintext packet we hand back (the pods' MTU): a reassembled
+     *                 datagram larger than this is fragmented again (RFC 4303 §3.3.5: fragment
+     *                 after ESP processing)
+     */
+    public TunWorker(TunDevice queue, UserspaceDataPlane dataPlane, int index, int mtu, int innerMtu) {
+        this.mtu = mtu;
+        this.innerMtu = innerMtu;
         this.queue = queue;
         this.dataPlane = dataPlane;
         this.context = new WorkerContext(index);
@@ -89,7 +101,7 @@ public final class TunWorker implements Runnable {
         if (!vnet) {
             packet.off = PacketBuffer.HEADROOM;
             packet.len = n;
-            if (dataPlane.process(context, packet) == DropReason.NONE) {
+            if (dataPlane.process(context, packet) == DropReason.NONE && !fragmentIfTooBig(packet)) {
                 write(packet.buf, packet.off, packet.len);
             }
             return;
@@ -111,7 +123,7 @@ public final class TunWorker implements Runnable {
         PacketBuffer p = b == packet.buf ? packet : segment;
         p.off = off;
         p.len = len;
-        if (dataPlane.process(context, p) != DropReason.NONE) {
+        if (dataPlane.process(context, p) != DropReason.NONE || fragmentIfTooBig(p)) {
             return;
         }
         if (context.builtIpsec) {
@@ -124,6 +136,33 @@ public final class TunWorker implements Runnable {
             write(p.buf, p.off - VNET, p.len + VNET);
         } else {
             coalescer.add(p.buf, p.off, p.len, false);
+        }
+    }
+
+    /**
+     * Writes the packet as fragments if it exceeds its MTU (ESP/AH we built: {@link #mtu};
+     * plaintext: {@link #innerMtu}); returns whether it did (or dropped it).
+     */
+    private boolean fragmentIfTooBig(PacketBuffer p) throws IOException {
+        int limit = context.builtIpsec ? mtu : innerMtu;
+        if (p.len <= limit) {
+            return false;
+        }
+        int n = fragmenter.fragment(p.buf, p.off, p.len, limit, this::writeFragment);
+        if (n < 0) {
+            // DF set (or unfragmentable): the sender must lower its MTU; counted, not written.
+            dataPlane.counters().drop(DropReason.FRAGMENT);
+        }
+        return true;
+    }
+
+    private void writeFragment(byte[] b, int off, int len) throws IOException {
+        dataPlane.counters().fragmentsOut.increment();
+        if (vnet) {
+            VirtioNetHdr.encodePlain(b, off - VNET, 0);
+            write(b, off - VNET, len + VNET);
+        } else {
+            write(b, off, len);
         }
     }
 

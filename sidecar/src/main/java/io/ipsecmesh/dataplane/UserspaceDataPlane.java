@@ -8,6 +8,7 @@ import io.ipsecmesh.packet.IpProtocols;
 import io.ipsecmesh.packet.PacketBuffer;
 import io.ipsecmesh.packet.PacketInfo;
 import io.ipsecmesh.packet.ParseStatus;
+import io.ipsecmesh.packet.Reassembler;
 import io.ipsecmesh.sa.Direction;
 import io.ipsecmesh.sa.DropReason;
 import io.ipsecmesh.sa.Policy;
@@ -197,7 +198,7 @@ public final class UserspaceDataPlane implements DataPlane {
             counters.internalErrors.increment();
             r = DropReason.MALFORMED;
         }
-        if (r != DropReason.NONE) {
+        if (r != DropReason.NONE && r != DropReason.HELD) {
             counters.drop(r);
         }
         return r;
@@ -208,6 +209,12 @@ public final class UserspaceDataPlane implements DataPlane {
         byte[] b = pb.buf;
         if (IpPacket.parse(b, pb.off, pb.len, pi) != ParseStatus.OK) {
             return DropReason.MALFORMED;
+        }
+        if (pi.fragment) {
+            DropReason r = reassemble(w, pb);
+            if (r != DropReason.NONE) {
+                return r;
+            }
         }
         State s = state;
         switch (pi.upperProtocol) {
@@ -242,6 +249,33 @@ public final class UserspaceDataPlane implements DataPlane {
                 return outbound(s, w, pb);
             }
         }
+    }
+
+    /**
+     * Holds a fragment until its datagram is complete, then puts the whole datagram in
+     * {@code pb} (parsed into {@code w.info}). Every fragment read is reassembled, as Linux's
+     * defragmentation does for connection tracking: policy is decided on whole datagrams.
+     */
+    private DropReason reassemble(WorkerContext w, PacketBuffer pb) {
+        long now = System.nanoTime();
+        w.reassembler.expire(now);
+        PacketBuffer out = w.assembled;
+        int n = w.reassembler.offer(pb.buf, pb.off, w.info.length, now, out.buf, PacketBuffer.HEADROOM);
+        if (n == Reassembler.NEED_MORE || n == Reassembler.DUPLICATE) {
+            counters.fragmentsHeld.increment();
+            return DropReason.HELD;
+        }
+        if (n < 0) {
+            return DropReason.FRAGMENT;
+        }
+        System.arraycopy(out.buf, PacketBuffer.HEADROOM, pb.buf, PacketBuffer.HEADROOM, n);
+        pb.off = PacketBuffer.HEADROOM;
+        pb.len = n;
+        counters.reassembled.increment();
+        if (IpPacket.parse(pb.buf, pb.off, pb.len, w.info) != ParseStatus.OK || w.info.fragment) {
+            return DropReason.MALFORMED;
+        }
+        return DropReason.NONE;
     }
 
     private DropReason inboundEsp(State s, WorkerContext w, PacketBuffer pb, int espOff) {

@@ -27,11 +27,14 @@ import java.util.concurrent.CountDownLatch;
 public final class DataplaneCommand {
     static final String USAGE = """
             usage: ipsec-mesh dataplane --config FILE [--tun NAME] [--queues N] [--mtu BYTES]
-                                        [--stats FILE] [--stats-interval-ms MS] [--offload on|off]
+                                        [--inner-mtu BYTES] [--stats FILE] [--stats-interval-ms MS]
+                                        [--offload on|off]
               --config FILE          manual-keying file (sa and policy lines)
               --tun NAME             TUN device to create (default ipsm0)
               --queues N             TUN queues and worker threads (default: number of CPUs)
-              --mtu BYTES            TUN MTU (default 1400)
+              --mtu BYTES            TUN MTU: the underlay MTU our ESP/AH packets must fit (default 1400)
+              --inner-mtu BYTES      the pods' MTU: reassembled plaintext above it is fragmented
+                                     again (default: --mtu minus 120, the largest ESP overhead)
               --stats FILE           write counters in Prometheus text format to FILE
               --stats-interval-ms MS how often to write them (default 1000)
               --offload on|off       TUN vnet header with TSO/checksum offload: TCP super-packets
@@ -40,11 +43,17 @@ public final class DataplaneCommand {
 
     /** TUN transmit queue (packets waiting for our reads); the kernel's default for a TUN is 500. */
     static final int TX_QUEUE_LENGTH = 4096;
+    /**
+     * Largest ESP overhead: outer IPv6 (40) + UDP (8) + ESP (8) + IV (16) + padding (15) +
+     * trailer (2) + ICV (32) = 121, rounded down to 120 as pod MTUs usually are (1500 - 120 = 1380).
+     */
+    static final int MAX_OVERHEAD = 120;
 
     private Path config;
     private String tun = "ipsm0";
     private int queues = Runtime.getRuntime().availableProcessors();
     private int mtu = 1400;
+    private int innerMtu = -1;
     private Path stats;
     private long statsIntervalMs = 1000;
     private boolean offload = true;
@@ -85,6 +94,7 @@ public final class DataplaneCommand {
                 case "--tun" -> tun = v;
                 case "--queues" -> queues = positive(a, v);
                 case "--mtu" -> mtu = positive(a, v);
+                case "--inner-mtu" -> innerMtu = positive(a, v);
                 case "--stats" -> stats = Path.of(v);
                 case "--stats-interval-ms" -> statsIntervalMs = positive(a, v);
                 case "--offload" -> offload = switch (v) {
@@ -100,6 +110,12 @@ public final class DataplaneCommand {
         }
         if (mtu < 576 || mtu > 65535) {
             throw new IllegalArgumentException("--mtu must be 576..65535");
+        }
+        if (innerMtu < 0) {
+            innerMtu = mtu - MAX_OVERHEAD;
+        }
+        if (innerMtu < 576 - MAX_OVERHEAD || innerMtu > mtu) {
+            throw new IllegalArgumentException("--inner-mtu must be at most --mtu and at least " + (576 - MAX_OVERHEAD));
         }
     }
 
@@ -146,7 +162,7 @@ public final class DataplaneCommand {
 
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < devices.size(); i++) {
-            Thread t = Thread.ofPlatform().name("dataplane-" + i).start(new TunWorker(devices.get(i), dp, i));
+            Thread t = Thread.ofPlatform().name("dataplane-" + i).start(new TunWorker(devices.get(i), dp, i, mtu, innerMtu));
             threads.add(t);
         }
         CountDownLatch stop = new CountDownLatch(1);

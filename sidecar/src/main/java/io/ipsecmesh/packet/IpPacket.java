@@ -129,6 +129,13 @@ public final class IpPacket {
                         p.fragment = true;
                         nonFirstFragment |= (u16(b, hdr + 2) & 0xfff8) != 0;
                     }
+                    if (nonFirstFragment) {
+                        // What follows is fragment data, not headers (RFC 8200 §4.5).
+                        p.upperProtocol = u8(b, hdr);
+                        p.upperOff = hdr + len;
+                        p.upperField = hdr;
+                        return ParseStatus.OK;
+                    }
                 }
                 case IpProtocols.DEST_OPTIONS -> {
                     if (pendingDestField < 0) {

@@ -21,10 +21,12 @@ public enum DropReason {
     DISCARD("discard"),
     /** SA past its hard lifetime or out of sequence numbers. */
     EXPIRED("expired"),
-    /** An IP fragment where transport mode needs whole packets (RFC 4301 §7). */
+    /** A fragment that could not be reassembled (overlap, too big, timed out), or one that transport mode cannot take. */
     FRAGMENT("fragment"),
     /** A TFC dummy packet (next header 59, RFC 4303 §2.6): consumed, not an error. */
-    DUMMY("dummy");
+    DUMMY("dummy"),
+    /** A fragment held until its datagram is complete: not an error, and not counted as a drop. */
+    HELD("held");
 
     private final String label;
 
