@@ -103,17 +103,18 @@ public final class EspProcessor {
             return DropReason.EXPIRED;
         }
         int espOff = newOff + ipHdrLen + udpLen;
-        Bytes.put32(b, espOff, cfg.spi());
-        Bytes.put32(b, espOff + 4, (int) seq);
-        int espLen = c.seal(b, espOff, ptLen, seq, cfg.esn());
+        int espLen = ESP_HEADER + ivLen + ptLen + c.icvLength();
         int total = ipHdrLen + udpLen + espLen;
-
         if (cfg.mode() == Mode.TUNNEL) {
+            // Before sealing: the outer header copies DSCP, ECN and DF from the inner one.
             sa.writeOuterHeader(b, newOff, pb.off, encap == null ? IpProtocols.ESP : IpProtocols.UDP, total, w);
         } else {
             IpPacket.setLength(b, newOff, total);
             IpPacket.updateHeaderChecksum(b, newOff);
         }
+        Bytes.put32(b, espOff, cfg.spi());
+        Bytes.put32(b, espOff + 4, (int) seq);
+        c.seal(b, espOff, ptLen, seq, cfg.esn());
         if (encap != null) {
             IpHeaders.writeUdp(b, newOff, newOff + ipHdrLen, encap.sourcePort(), encap.destinationPort(), udpLen + espLen);
         }

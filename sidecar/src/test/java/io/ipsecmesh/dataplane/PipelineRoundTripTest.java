@@ -167,6 +167,11 @@ class PipelineRoundTripTest {
         byte[] plainAddrs = java.util.Arrays.copyOfRange(plain, addrOff, addrOff + addrLen);
         if (c.mode == Mode.TUNNEL) {
             assertNotEquals(java.util.Arrays.toString(plainAddrs), java.util.Arrays.toString(wireAddrs), "outer header is the nodes'");
+            assertEquals(io.ipsecmesh.packet.IpHeaders.trafficClass(plain, 0), io.ipsecmesh.packet.IpHeaders.trafficClass(wire, 0),
+                    "DSCP/ECN copied to the outer header (RFC 4301 §5.1.2.1)");
+            if (c.family == 4) {
+                assertEquals(plain[6] & 0x40, wire[6] & 0x40, "DF copied from the inner header");
+            }
         } else {
             assertArrayEquals(plainAddrs, wireAddrs, "transport mode keeps the pod addresses");
         }

@@ -31,6 +31,7 @@ public final class TestPackets {
         byte[] p = new byte[ipLen + l4Len];
         if (v4) {
             p[0] = 0x45;
+            p[1] = (byte) 0xb8; // DSCP EF: tunnel mode must copy it to the outer header
             Bytes.put16(p, 2, p.length);
             Bytes.put16(p, 4, 0x1234);
             p[6] = 0x40;
@@ -40,7 +41,8 @@ public final class TestPackets {
             System.arraycopy(d.getAddress(), 0, p, 16, 4);
             IpPacket.updateHeaderChecksum(p, 0);
         } else {
-            p[0] = 0x60;
+            p[0] = 0x6b; // traffic class 0xb8 (DSCP EF)
+            p[1] = (byte) 0x80;
             Bytes.put16(p, 4, l4Len);
             p[6] = (byte) proto;
             p[7] = 64;
