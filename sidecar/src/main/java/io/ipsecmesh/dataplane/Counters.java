@@ -18,6 +18,9 @@ public final class Counters {
     public final LongAdder reassembled = new LongAdder();
     /** Packets we wrote as fragments because they exceeded the MTU after processing. */
     public final LongAdder fragmentsOut = new LongAdder();
+    /** Reads from and writes to the TUN (a super-packet is one read or write). */
+    public final LongAdder tunReads = new LongAdder();
+    public final LongAdder tunWrites = new LongAdder();
     /**
      * Packets on which the pipeline itself failed (an exception: a bug). They are dropped and
      * also counted as malformed; tests require this to stay zero.

@@ -28,6 +28,9 @@ public final class PrometheusText {
         sb.append("ipsec_fragments_total{event=\"held\"} ").append(c.fragmentsHeld.sum()).append('\n');
         sb.append("ipsec_fragments_total{event=\"reassembled\"} ").append(c.reassembled.sum()).append('\n');
         sb.append("ipsec_fragments_total{event=\"sent\"} ").append(c.fragmentsOut.sum()).append('\n');
+        sb.append("# TYPE ipsec_tun_io_total counter\n");
+        sb.append("ipsec_tun_io_total{op=\"read\"} ").append(c.tunReads.sum()).append('\n');
+        sb.append("ipsec_tun_io_total{op=\"write\"} ").append(c.tunWrites.sum()).append('\n');
         sb.append("# TYPE ipsec_sa_packets_total counter\n");
         for (SecurityAssociation sa : dp.securityAssociations()) {
             String labels = "{sa=\"" + sa.name() + "\",direction=\"" + sa.config().direction().name().toLowerCase() + "\"} ";

@@ -60,8 +60,8 @@ public final class TunWorker implements Runnable {
         this.dataPlane = dataPlane;
         this.context = new WorkerContext(index);
         this.vnet = queue.vnetHdr();
-        this.coalescer = vnet ? new Coalescer(queue::write) : null;
-        this.udpCoalescer = vnet ? new UdpCoalescer(queue::write) : null;
+        this.coalescer = vnet ? new Coalescer(this::write) : null;
+        this.udpCoalescer = vnet ? new UdpCoalescer(this::write) : null;
     }
 
     @Override
@@ -98,6 +98,7 @@ public final class TunWorker implements Runnable {
     }
 
     private void handle(int n) throws IOException {
+        dataPlane.counters().tunReads.increment();
         if (!vnet) {
             packet.off = PacketBuffer.HEADROOM;
             packet.len = n;
@@ -167,15 +168,12 @@ public final class TunWorker implements Runnable {
     }
 
     private void flush() throws IOException {
-        try {
-            udpCoalescer.flush();
-            coalescer.flush();
-        } catch (IOException e) {
-            writeFailed(e);
-        }
+        udpCoalescer.flush();
+        coalescer.flush();
     }
 
     private void write(byte[] b, int off, int len) throws IOException {
+        dataPlane.counters().tunWrites.increment();
         try {
             queue.write(b, off, len);
         } catch (IOException e) {
