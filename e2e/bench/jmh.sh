@@ -10,5 +10,5 @@ mkdir -p e2e/out
 # One reactor run: package both modules, then write e2e's runtime class path (the last module wins).
 mvn -B -q -ntp -pl sidecar,e2e -am -DskipTests package dependency:build-classpath \
     -Dmdep.outputFile="$PWD/e2e/out/jmh.classpath" -Dmdep.includeScope=runtime
-cp="e2e/target/e2e/classes:$(cat e2e/out/jmh.classpath)"
+cp="e2e/target/classes:$(cat e2e/out/jmh.classpath)"
 exec java --enable-native-access=ALL-UNNAMED -cp "$cp" org.openjdk.jmh.Main -rf json -rff e2e/out/jmh.json "$@"

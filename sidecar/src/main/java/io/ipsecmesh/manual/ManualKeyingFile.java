@@ -125,6 +125,9 @@ public final class ManualKeyingFile {
             require(mode, "mode");
             require(src, "src");
             require(dst, "dst");
+            if (enc == EncryptionAlgorithm.NULL && key == null) {
+                key = new byte[0]; // RFC 2410: no key
+            }
             if (enc != null && key == null) {
                 throw new IllegalArgumentException("'enc' needs 'key'");
             }

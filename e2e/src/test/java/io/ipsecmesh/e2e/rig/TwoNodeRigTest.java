@@ -5,7 +5,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -57,24 +58,22 @@ class TwoNodeRigTest {
         }
     }
 
-    @ParameterizedTest(name = "{0} {1} IPv{2} {3} {4}")
-    @CsvSource({
-            "esp, transport, 4, aes128gcm16, none",
-            "esp, transport, 6, aes128gcm16, none",
-            "esp, tunnel,    4, aes256gcm16, none",
-            "esp, tunnel,    6, aes128gcm16, none",
-            "esp, transport, 4, aes256,      none",
-            "esp, tunnel,    4, chacha20poly1305, udp",
-            "esp, transport, 6, aes128gcm16, udp",
-            "ah,  transport, 4, ,            none",
-            "ah,  tunnel,    6, ,            none",
-    })
-    void twoNodes(String proto, String mode, int family, String enc, String encap) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(root.resolve("e2e/rig/two-node.sh").toString(),
-                "--proto", proto, "--mode", mode, "--family", Integer.toString(family), "--encap", encap));
-        if (enc != null && !enc.isBlank()) {
-            cmd.addAll(List.of("--enc", enc));
+    /** The scenarios of {@code e2e/rig/scenarios.txt}, which {@code matrix.sh} runs too. */
+    static Stream<String> scenarios() throws IOException {
+        Path root = Path.of("").toAbsolutePath();
+        if (root.getFileName().toString().equals("e2e")) {
+            root = root.getParent();
         }
+        return Files.readAllLines(root.resolve("e2e/rig/scenarios.txt")).stream()
+                .map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("scenarios")
+    void twoNodes(String scenario) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(root.resolve("e2e/rig/two-node.sh").toString());
+        cmd.addAll(List.of(scenario.split("\\s+")));
         Path log = Files.createTempFile("ipsm-rig-", ".log");
         Process p = new ProcessBuilder(cmd).directory(root.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();
