@@ -29,7 +29,7 @@ dst=$POD2_4; [ "$FAMILY" = 6 ] && dst=$POD2_6
 got=$(rig_ping "$NS_POD1" "$dst" 3)
 if [ "$got" = 3 ]; then rig_pass "baseline ping pod1->pod2 IPv$FAMILY ($got/3)"; else rig_fail "baseline ping pod1->pod2 IPv$FAMILY ($got/3)"; fi
 
-if rig_iperf "$SECS" "$FAMILY" "$RIG_DIR/iperf.json" -P "$PARALLEL" $REVERSE; then
+if rig_iperf "$SECS" "$FAMILY" "$RIG_DIR/iperf.json" -P "$PARALLEL" -O 2 $REVERSE; then
     rig_pass "baseline iperf3 TCP IPv$FAMILY ${SECS}s -P $PARALLEL ${REVERSE:+reverse }plain veth: $RIG_IPERF_TEXT"
     echo "BASELINE plain-veth IPv$FAMILY: $RIG_IPERF_GBPS Gbit/s"
 else
