@@ -6,7 +6,7 @@ import io.ipsecmesh.packet.IpPacket;
 import io.ipsecmesh.packet.IpProtocols;
 import io.ipsecmesh.packet.PacketBuffer;
 import io.ipsecmesh.packet.PacketInfo;
-import io.ipsecmesh.packet.ParseStatus;
+import io.ipsecmesh.sa.Decapsulation;
 import io.ipsecmesh.sa.DropReason;
 import io.ipsecmesh.sa.Mode;
 import io.ipsecmesh.sa.SaConfig;
@@ -138,34 +138,7 @@ public final class AhProcessor {
         int nextHeader = b[ahOff] & 0xff;
         int payloadOff = ahOff + ahLen;
         int payloadLen = end - payloadOff;
-        if (cfg.mode() == Mode.TUNNEL) {
-            if (nextHeader != IpProtocols.IPV4 && nextHeader != IpProtocols.IPV6) {
-                return DropReason.MALFORMED;
-            }
-            if (IpPacket.parse(b, payloadOff, payloadLen, w.inner) != ParseStatus.OK
-                    || w.inner.version != (nextHeader == IpProtocols.IPV4 ? 4 : 6)) {
-                return DropReason.MALFORMED;
-            }
-            io.ipsecmesh.packet.IpHeaders.decapsulateEcn(b, pb.off, payloadOff);
-            pb.off = payloadOff;
-            pb.len = w.inner.length;
-        } else {
-            int hdrLen = ahOff - pb.off;
-            int field = pi.upperField;
-            System.arraycopy(b, pb.off, b, pb.off + ahLen, hdrLen);
-            pb.off += ahLen;
-            b[field + ahLen] = (byte) nextHeader;
-            pb.len = hdrLen + payloadLen;
-            IpPacket.setLength(b, pb.off, pb.len);
-            IpPacket.updateHeaderChecksum(b, pb.off);
-            if (IpPacket.parse(b, pb.off, pb.len, w.inner) != ParseStatus.OK) {
-                return DropReason.MALFORMED;
-            }
-        }
-        if (!sa.selectorsAdmit(w.inner)) {
-            return DropReason.POLICY;
-        }
-        return DropReason.NONE;
+        return Decapsulation.restore(sa, w, pb, payloadOff, payloadLen, nextHeader);
     }
 
     /**

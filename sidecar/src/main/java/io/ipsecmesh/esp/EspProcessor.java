@@ -7,7 +7,7 @@ import io.ipsecmesh.packet.IpPacket;
 import io.ipsecmesh.packet.IpProtocols;
 import io.ipsecmesh.packet.PacketBuffer;
 import io.ipsecmesh.packet.PacketInfo;
-import io.ipsecmesh.packet.ParseStatus;
+import io.ipsecmesh.sa.Decapsulation;
 import io.ipsecmesh.sa.DropReason;
 import io.ipsecmesh.sa.Mode;
 import io.ipsecmesh.sa.SaConfig;
@@ -176,38 +176,8 @@ public final class EspProcessor {
         if (nextHeader == IpProtocols.NO_NEXT_HEADER) {
             return DropReason.DUMMY;
         }
-        if (cfg.mode() == Mode.TUNNEL) {
-            if (nextHeader != IpProtocols.IPV4 && nextHeader != IpProtocols.IPV6) {
-                return DropReason.MALFORMED;
-            }
-            if (IpPacket.parse(b, ptOff, payloadLen, w.inner) != ParseStatus.OK
-                    || w.inner.version != (nextHeader == IpProtocols.IPV4 ? 4 : 6)) {
-                return DropReason.MALFORMED;
-            }
-            IpHeaders.decapsulateEcn(b, pb.off, ptOff);
-            // Whatever follows the inner packet is TFC padding (RFC 4303 §2.7).
-            pb.off = ptOff;
-            pb.len = w.inner.length;
-        } else {
-            // Move the IP header (and per-hop extension headers) up against the payload.
-            // (and the UDP header, when encapsulated, is dropped with the ESP header and IV)
-            int hdrLen = pi.upperOff - pb.off;
-            int shift = ptOff - (pb.off + hdrLen);
-            int field = pi.upperField;
-            System.arraycopy(b, pb.off, b, pb.off + shift, hdrLen);
-            pb.off += shift;
-            b[field + shift] = (byte) nextHeader;
-            pb.len = hdrLen + payloadLen;
-            IpPacket.setLength(b, pb.off, pb.len);
-            IpPacket.updateHeaderChecksum(b, pb.off);
-            if (IpPacket.parse(b, pb.off, pb.len, w.inner) != ParseStatus.OK) {
-                return DropReason.MALFORMED;
-            }
-        }
-        if (!sa.selectorsAdmit(w.inner)) {
-            return DropReason.POLICY;
-        }
-        return DropReason.NONE;
+        // Tunnel mode: whatever follows the inner packet is TFC padding (RFC 4303 §2.7).
+        return Decapsulation.restore(sa, w, pb, ptOff, payloadLen, nextHeader);
     }
 
     private static boolean padIsMonotonic(byte[] b, int off, int padLen) {

@@ -470,6 +470,22 @@ public final class TunDevice implements AutoCloseable {
     }
 
     /**
+     * Sets the interface's transmit queue length: how many packets the kernel queues for our
+     * reads before it drops (a TUN drops when its readers fall behind; TCP then backs off).
+     */
+    public static void setTxQueueLength(String name, int packets) throws IOException {
+        if (packets <= 0) {
+            throw new IllegalArgumentException("queue length must be positive: " + packets);
+        }
+        ifreqIoctl(name, (capture, sock, ifr) -> {
+            ifr.set(JAVA_INT, IFNAMSIZ, packets); // ifr_qlen
+            if ((int) Libc.IOCTL_PTR.invokeExact(capture, sock, SIOCSIFTXQLEN, ifr) < 0) {
+                throw Libc.error("SIOCSIFTXQLEN " + name + " " + packets, Libc.errno(capture));
+            }
+        });
+    }
+
+    /**
      * Sets the MTU of interface {@code name} ({@code SIOCSIFMTU}) and turns it up or down
      * ({@code SIOCGIFFLAGS}, then {@code SIOCSIFFLAGS} with {@code IFF_UP} set or cleared),
      * through ioctls on an {@code AF_INET}/{@code SOCK_DGRAM} socket, as {@code ip link set}
@@ -477,51 +493,11 @@ public final class TunDevice implements AutoCloseable {
      *
      * @param mtu the new MTU (68..65535 for IPv4; IPv6 needs at least 1280), or 0 to leave it
      */
-    /**
-     * Sets the interface's transmit queue length: how many packets the kernel queues for our
-     * reads before it drops (a TUN drops when its readers fall behind; TCP then backs off).
-     */
-    public static void setTxQueueLength(String name, int packets) throws IOException {
-        byte[] nameBytes = checkName(name);
-        if (packets <= 0) {
-            throw new IllegalArgumentException("queue length must be positive: " + packets);
-        }
-        int sock = -1;
-        try (Arena tmp = Arena.ofConfined()) {
-            MemorySegment capture = Libc.newCapture(tmp);
-            sock = (int) Libc.SOCKET.invokeExact(capture, Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
-            if (sock < 0) {
-                throw Libc.error("socket AF_INET", Libc.errno(capture));
-            }
-            MemorySegment ifr = tmp.allocate(IFREQ_SIZE, 8);
-            MemorySegment.copy(nameBytes, 0, ifr, JAVA_BYTE, 0, nameBytes.length);
-            ifr.set(JAVA_INT, IFNAMSIZ, packets); // ifr_qlen
-            if ((int) Libc.IOCTL_PTR.invokeExact(capture, sock, SIOCSIFTXQLEN, ifr) < 0) {
-                throw Libc.error("SIOCSIFTXQLEN " + name + " " + packets, Libc.errno(capture));
-            }
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
-        } finally {
-            Libc.closeQuietly(sock);
-        }
-    }
-
     public static void configure(String name, int mtu, boolean up) throws IOException {
-        byte[] nameBytes = checkName(name);
         if (mtu < 0 || mtu > 65535) {
             throw new IllegalArgumentException("mtu out of range: " + mtu);
         }
-        int sock = -1;
-        try (Arena tmp = Arena.ofConfined()) {
-            MemorySegment capture = Libc.newCapture(tmp);
-            sock = (int) Libc.SOCKET.invokeExact(capture, Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
-            if (sock < 0) {
-                throw Libc.error("socket AF_INET", Libc.errno(capture));
-            }
-            MemorySegment ifr = tmp.allocate(IFREQ_SIZE, 8);
-            MemorySegment.copy(nameBytes, 0, ifr, JAVA_BYTE, 0, nameBytes.length);
+        ifreqIoctl(name, (capture, sock, ifr) -> {
             if (mtu > 0) {
                 ifr.set(JAVA_INT, IFNAMSIZ, mtu); // ifr_mtu
                 if ((int) Libc.IOCTL_PTR.invokeExact(capture, sock, SIOCSIFMTU, ifr) < 0) {
@@ -540,6 +516,28 @@ public final class TunDevice implements AutoCloseable {
                     throw Libc.error("SIOCSIFFLAGS " + name + (up ? " up" : " down"), Libc.errno(capture));
                 }
             }
+        });
+    }
+
+    /** One interface ioctl: gets the errno capture, an AF_INET socket and a zeroed ifreq naming the interface. */
+    @FunctionalInterface
+    private interface IfreqOp {
+        void apply(MemorySegment capture, int sock, MemorySegment ifr) throws Throwable;
+    }
+
+    /** Runs {@code op} with a datagram socket and an ifreq for {@code name}, and closes the socket. */
+    private static void ifreqIoctl(String name, IfreqOp op) throws IOException {
+        byte[] nameBytes = checkName(name);
+        int sock = -1;
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment capture = Libc.newCapture(tmp);
+            sock = (int) Libc.SOCKET.invokeExact(capture, Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
+            if (sock < 0) {
+                throw Libc.error("socket AF_INET", Libc.errno(capture));
+            }
+            MemorySegment ifr = tmp.allocate(IFREQ_SIZE, 8);
+            MemorySegment.copy(nameBytes, 0, ifr, JAVA_BYTE, 0, nameBytes.length);
+            op.apply(capture, sock, ifr);
         } catch (IOException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
