@@ -77,6 +77,7 @@ class TfcAndMarkerTest {
         assertEquals(0, b.counters().unprotectedIn.sum());
         // The same datagram with our SPI where the marker was is ESP, and fails its ICV.
         Bytes.put32(ike, 28, 0x4004);
+        Bytes.put32(ike, 32, 1); // sequence number 1
         assertEquals(DropReason.INTEGRITY, b.process(w, new PacketBuffer().set(ike, 0, ike.length)));
     }
 }
