@@ -50,8 +50,13 @@ import java.util.random.RandomGenerator;
  */
 public final class UserspaceDataPlane implements DataPlane {
 
-    /** What the workers read: one consistent snapshot. */
-    record State(SaTable inbound, Spd outbound, Spd inboundPolicies) {
+    /**
+     * What the workers read: one consistent snapshot.
+     *
+     * @param udpEncap whether any inbound SA is UDP-encapsulated (else UDP 4500 is not looked at)
+     */
+    record State(SaTable inbound, Spd outbound, Spd inboundPolicies, boolean udpEncap) {
+        static final State EMPTY = new State(SaTable.EMPTY, Spd.EMPTY, Spd.EMPTY, false);
     }
 
     private final int workers;
@@ -59,9 +64,8 @@ public final class UserspaceDataPlane implements DataPlane {
     private final Counters counters = new Counters();
     private final Map<String, SecurityAssociation> sas = new LinkedHashMap<>();
     private final List<Policy> policies = new ArrayList<>();
-    private volatile State state = new State(SaTable.EMPTY, Spd.EMPTY, Spd.EMPTY);
+    private volatile State state = State.EMPTY;
     private volatile SaListener listener = SaListener.NONE;
-    private volatile boolean hasUdpEncap;
 
     /**
      * @param workers number of worker threads that will call {@link #process}, each with its own
@@ -155,7 +159,7 @@ public final class UserspaceDataPlane implements DataPlane {
     /** Removes every SA and zeroes all keys. */
     public synchronized void shutdown() {
         policies.clear();
-        state = new State(SaTable.EMPTY, Spd.EMPTY, Spd.EMPTY);
+        state = State.EMPTY;
         sas.values().forEach(SecurityAssociation::destroy);
         sas.clear();
     }
@@ -174,9 +178,7 @@ public final class UserspaceDataPlane implements DataPlane {
         for (Policy p : policies) {
             (p.direction() == Direction.OUT ? out : in).add(p);
         }
-        State s = new State(new SaTable(inbound), Spd.build(out, sas), Spd.build(in, sas));
-        hasUdpEncap = udp;
-        state = s;
+        state = new State(new SaTable(inbound), Spd.build(out, sas), Spd.build(in, sas), udp);
     }
 
     /**
@@ -232,7 +234,7 @@ public final class UserspaceDataPlane implements DataPlane {
                 return finishInbound(AhProcessor.unprotect(sa, w, pb, pi.upperOff));
             }
             case IpProtocols.UDP -> {
-                if (hasUdpEncap && pi.dstPort == UdpEncap.IKE_NATT_PORT && !pi.fragment) {
+                if (s.udpEncap() && pi.dstPort == UdpEncap.IKE_NATT_PORT && !pi.fragment) {
                     int espOff = pi.upperOff + 8;
                     int avail = pb.off + pi.length - espOff;
                     // RFC 3948 §2.2: a zero "non-ESP marker" means IKE, a single 0xff byte a keepalive.

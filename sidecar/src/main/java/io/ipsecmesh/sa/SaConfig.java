@@ -96,8 +96,8 @@ public record SaConfig(String name, Direction direction, SecurityProtocol protoc
     /** One line a person can read: name, SPI, protocol, mode, endpoints, algorithms; never keys. */
     @Override
     public String toString() {
-        return "SA " + name + " " + direction.name().toLowerCase() + " " + protocol + " spi 0x" + Integer.toHexString(spi)
-                + " " + mode.name().toLowerCase() + " " + src.getHostAddress() + " -> " + dst.getHostAddress()
+        return "SA " + name + " " + direction.name().toLowerCase(java.util.Locale.ROOT) + " " + protocol + " spi 0x" + Integer.toHexString(spi)
+                + " " + mode.name().toLowerCase(java.util.Locale.ROOT) + " " + src.getHostAddress() + " -> " + dst.getHostAddress()
                 + (encryption != null ? " " + encryption.keyword() : "")
                 + (integrity != IntegrityAlgorithm.NONE ? " " + integrity.keyword() : "")
                 + (esn ? " esn" : "") + (udpEncap != null ? " udp " + udpEncap.sourcePort() + ":" + udpEncap.destinationPort() : "")
