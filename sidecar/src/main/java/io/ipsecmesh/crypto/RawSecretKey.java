@@ -8,7 +8,8 @@ import java.util.Objects;
 import javax.crypto.SecretKey;
 
 /**
- * A raw secret key that this package owns and can really destroy.
+ * A raw secret key that its owner can really destroy (ESP transforms here, the IKE PRF in
+ * {@code io.ipsecmesh.ike}).
  *
  * <p>{@link javax.crypto.spec.SecretKeySpec} keeps a private copy of the key that cannot be
  * wiped ({@code destroy()} is not implemented). This key hands out copies through
@@ -19,7 +20,7 @@ import javax.crypto.SecretKey;
  *
  * <p>Never serialized and never printed: {@link #toString()} shows only the algorithm and size.
  */
-final class RawSecretKey implements SecretKey {
+public final class RawSecretKey implements SecretKey {
 
     @Serial
     private static final long serialVersionUID = 1L;
@@ -29,7 +30,7 @@ final class RawSecretKey implements SecretKey {
     private volatile boolean destroyed;
 
     /** Copies {@code len} bytes of {@code src} from {@code off}. */
-    RawSecretKey(byte[] src, int off, int len, String algorithm) {
+    public RawSecretKey(byte[] src, int off, int len, String algorithm) {
         Objects.checkFromIndexSize(off, len, src.length);
         if (len == 0) {
             throw new IllegalArgumentException("empty key");

@@ -1,5 +1,7 @@
 package io.ipsecmesh.ike;
 
+import io.ipsecmesh.crypto.RawSecretKey;
+
 import java.security.GeneralSecurityException;
 import java.util.Arrays;
 import java.util.Optional;
@@ -112,7 +114,7 @@ public enum PrfAlgorithm {
     }
 
     private Mac mac(byte[] key) {
-        PrfKey k = new PrfKey(key, jceName);
+        RawSecretKey k = new RawSecretKey(key, 0, key.length, jceName);
         try {
             Mac mac = Mac.getInstance(jceName);
             mac.init(k);

@@ -315,7 +315,10 @@ class IkeKeyDerivationTest {
         assertFalse(cs.contains(toHex(c.initiatorToResponderEncryption()).substring(0, 8)), cs);
         c.destroy();
         assertThrows(IllegalStateException.class, c::initiatorToResponderEncryption);
-        assertTrue(new PrfKey(range(1, 16), "HmacSHA256").toString().startsWith("PrfKey[HmacSHA256, 16 bytes"));
+        byte[] raw = range(1, 16);
+        String ks = new io.ipsecmesh.crypto.RawSecretKey(raw, 0, raw.length, "HmacSHA256").toString();
+        assertTrue(ks.startsWith("RawSecretKey[HmacSHA256, 128 bits"), ks);
+        assertFalse(ks.contains(toHex(raw).substring(0, 8)), ks);
     }
 
     private static byte[] concat(byte[] a, byte[] b) {
