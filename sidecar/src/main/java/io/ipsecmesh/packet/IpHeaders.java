@@ -1,8 +1,5 @@
 package io.ipsecmesh.packet;
 
-import java.net.Inet4Address;
-import java.net.InetAddress;
-
 import static io.ipsecmesh.packet.Bytes.put16;
 
 /** Builds outer IPv4/IPv6 and UDP headers for tunnel mode and UDP encapsulation. */
@@ -91,9 +88,5 @@ public final class IpHeaders {
         if (outerEcn == 3 && (inner & 3) != 0 && (inner & 3) != 3) {
             setTrafficClass(b, innerOff, inner | 3);
         }
-    }
-
-    public static int headerLength(InetAddress a) {
-        return a instanceof Inet4Address ? IpPacket.IPV4_HEADER : IpPacket.IPV6_HEADER;
     }
 }

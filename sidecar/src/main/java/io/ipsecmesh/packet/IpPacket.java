@@ -196,9 +196,4 @@ public final class IpPacket {
         put16(b, off + 10, 0);
         put16(b, off + 10, InetChecksum.checksum(b, off, ihl));
     }
-
-    /** IPv4 header length (IHL × 4) or 40 for IPv6. */
-    public static int headerLength(byte[] b, int off) {
-        return version(b, off) == 4 ? (b[off] & 0x0f) * 4 : IPV6_HEADER;
-    }
 }

@@ -40,8 +40,6 @@ public final class PacketInfo {
     public long dstHi;
     public long dstLo;
 
-    /** The IPv4-mapped high word ({@code ::ffff:0:0/96}) shared by every IPv4 address. */
-    public static final long V4_MAPPED_HI = 0L;
     public static final long V4_MAPPED_LO_PREFIX = 0x0000ffff00000000L;
 
     public static long v4Lo(int addr) {

@@ -136,10 +136,6 @@ public final class Prefix {
         return (addrHi & maskHi) == hi && (addrLo & maskLo) == lo;
     }
 
-    public boolean isHost() {
-        return bits == (v4 ? 32 : 128);
-    }
-
     @Override
     public String toString() {
         byte[] b;
