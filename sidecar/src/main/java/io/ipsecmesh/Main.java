@@ -1,5 +1,6 @@
 package io.ipsecmesh;
 
+import io.ipsecmesh.ike.daemon.IkeCommand;
 import io.ipsecmesh.manual.DataplaneCommand;
 
 /** Command-line entry point of the sidecar: {@code java -jar ipsec-mesh-sidecar.jar COMMAND ...}. */
@@ -15,6 +16,7 @@ public final class Main {
         String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
         int code = switch (args[0]) {
             case "dataplane" -> DataplaneCommand.run(rest);
+            case "ike" -> IkeCommand.run(rest);
             default -> {
                 usage();
                 yield 2;
@@ -28,6 +30,8 @@ public final class Main {
                 usage: ipsec-mesh COMMAND [options]
                 commands:
                   dataplane   run the ESP/AH data plane on a TUN with SAs and policies from a
-                              manual-keying file (docs/manual-keying.md)""");
+                              manual-keying file (docs/manual-keying.md)
+                  ike         the IKEv2 daemon: negotiates SAs with peers and runs the data plane
+                              (docs/ike.md)""");
     }
 }

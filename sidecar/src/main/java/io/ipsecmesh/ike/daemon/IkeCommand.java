@@ -1,0 +1,134 @@
+package io.ipsecmesh.ike.daemon;
+
+import io.ipsecmesh.dataplane.TunRuntime;
+import io.ipsecmesh.dataplane.UserspaceDataPlane;
+import io.ipsecmesh.ike.engine.IkeConfig;
+import io.ipsecmesh.ike.engine.IkeConfigFile;
+import io.ipsecmesh.ike.engine.IkeEngine;
+import io.ipsecmesh.ike.engine.KeyLog;
+import io.ipsecmesh.ike.engine.UdpTransport;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code ipsec-mesh ike}: the IKEv2 daemon. It negotiates the connections of its config file
+ * (docs/ike.md) and installs the resulting SAs into the userspace data plane on a TUN device.
+ */
+public final class IkeCommand {
+    static final String USAGE = """
+            usage: ipsec-mesh ike --config FILE [--keys-log DIR] [--tun NAME] [--queues N] [--mtu BYTES]
+                                  [--inner-mtu BYTES] [--stats FILE] [--stats-interval-ms MS]
+                                  [--offload on|off]
+              --config FILE          connections (docs/ike.md)
+              --keys-log DIR         DEBUG ONLY: write every IKE and ESP key into DIR/ikev2_decryption_table
+                                     and DIR/esp_sa, the files Wireshark reads (WIRESHARK_CONFIG_DIR=DIR)
+            """ + TunRuntime.OPTIONS_USAGE;
+
+    private Path config;
+    private Path keysLog;
+    private TunRuntime.Options options;
+
+    private IkeCommand() {
+    }
+
+    /** Runs until SIGTERM/SIGINT; returns the exit code. */
+    public static int run(String[] args) {
+        IkeCommand cmd = new IkeCommand();
+        try {
+            cmd.parseArgs(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("ipsec-mesh ike: " + e.getMessage());
+            System.err.print(USAGE);
+            return 2;
+        }
+        try {
+            return cmd.execute();
+        } catch (IllegalArgumentException e) {
+            System.err.println("ipsec-mesh ike: " + e.getMessage());
+            return 2;
+        } catch (IOException e) {
+            System.err.println("ipsec-mesh ike: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private void parseArgs(String[] args) {
+        TunRuntime.OptionParser tunOptions = new TunRuntime.OptionParser();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("-h") || a.equals("--help")) {
+                throw new IllegalArgumentException("help");
+            }
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException(a + " needs a value");
+            }
+            String v = args[++i];
+            switch (a) {
+                case "--config" -> config = Path.of(v);
+                case "--keys-log" -> keysLog = Path.of(v);
+                default -> {
+                    if (!tunOptions.accept(a, v)) {
+                        throw new IllegalArgumentException("unknown option " + a);
+                    }
+                }
+            }
+        }
+        if (config == null) {
+            throw new IllegalArgumentException("--config is required");
+        }
+        options = tunOptions.build();
+    }
+
+    private int execute() throws IOException {
+        List<IkeConfig.Conn> conns = IkeConfigFile.load(config);
+        List<IkeEngine.Connection> connections = new ArrayList<>();
+        for (IkeConfig.Conn c : conns) {
+            connections.add(IkeEngine.connection(c));
+            log("loaded " + c);
+        }
+        if (keysLog != null) {
+            log("WARNING: --keys-log writes every key to " + keysLog + " (debugging only)");
+        }
+        UserspaceDataPlane dp = new UserspaceDataPlane(options.queues(), new SecureRandom());
+        IkeEngine engine = new IkeEngine(connections, dp, new SecureRandom(), IkeCommand::log,
+                keysLog == null ? KeyLog.NONE : new KeyLog(keysLog));
+        UdpTransport udp = new UdpTransport(engine);
+        Set<InetAddress> locals = new LinkedHashSet<>();
+        conns.forEach(c -> locals.add(c.local()));
+        for (InetAddress a : locals) {
+            udp.bind(a);
+        }
+        engine.setTransport(udp);
+        TunRuntime rt = TunRuntime.start(dp, options, IkeCommand::log);
+        rt.setExtraStats(() -> prometheus(engine.counters()));
+        engine.start();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            engine.close();
+            udp.close();
+            rt.close();
+            log("stopped; keys zeroed");
+        }));
+        rt.awaitWorkers();
+        return 0;
+    }
+
+    static String prometheus(Map<String, Long> counters) {
+        StringBuilder sb = new StringBuilder("# TYPE ike_events_total counter\n");
+        counters.forEach((k, v) -> sb.append("ike_events_total{event=\"").append(k).append("\"} ").append(v).append('\n'));
+        return sb.toString();
+    }
+
+    static void log(String msg) {
+        System.out.println(Instant.now() + " " + msg);
+        System.out.flush();
+    }
+}

@@ -1,0 +1,235 @@
+package io.ipsecmesh.ike.engine;
+
+import io.ipsecmesh.crypto.EspProposal;
+import io.ipsecmesh.ike.ChildProposal;
+import io.ipsecmesh.ike.ChildSaKeys;
+import io.ipsecmesh.ike.TrafficSelector;
+import io.ipsecmesh.sa.Direction;
+import io.ipsecmesh.sa.Lifetime;
+import io.ipsecmesh.sa.Mode;
+import io.ipsecmesh.sa.Policy;
+import io.ipsecmesh.sa.PolicyAction;
+import io.ipsecmesh.sa.SaConfig;
+import io.ipsecmesh.sa.SecurityProtocol;
+import io.ipsecmesh.sa.UdpEncap;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One negotiated CHILD_SA pair (RFC 7296 §1.3) and what it installed in the data plane: an
+ * inbound SA under our SPI, an outbound SA under the peer's, and the policies between the
+ * negotiated traffic selectors. Installation is split in two so that a rekey can be
+ * make-before-break: {@link #installInbound} first, {@link #installOutbound} when the peer can
+ * decrypt what we send.
+ */
+public final class ChildSa {
+
+    public enum State { INSTALLING, INSTALLED, REKEYING, REKEYED, DELETING, DELETED }
+
+    final IkeConfig.Child config;
+    final Mode mode;
+    final ChildProposal proposal;
+    final boolean esn;
+    final int inSpi;
+    final int outSpi;
+    final List<TrafficSelector> localTs;
+    final List<TrafficSelector> remoteTs;
+    final long createdNanos;
+    State state = State.INSTALLING;
+    /** The SA that replaced this one in a rekey, or this one's predecessor while it is rekeyed. */
+    ChildSa successor;
+    IkeEngine.Timer rekeyTimer;
+    IkeEngine.Timer expireTimer;
+    /** Rekey responder: the keys of our outbound half, held until the old pair is deleted. */
+    ChildSaKeys deferredKeys;
+    private final String inName;
+    private final String outName;
+    private final List<Policy> inPolicies = new ArrayList<>();
+    private final List<Policy> outPolicies = new ArrayList<>();
+    private boolean inInstalled;
+    private boolean outInstalled;
+
+    ChildSa(IkeConfig.Child config, Mode mode, ChildProposal proposal, int inSpi, int outSpi,
+            List<TrafficSelector> localTs, List<TrafficSelector> remoteTs, String connName) {
+        this.config = config;
+        this.mode = mode;
+        this.proposal = proposal;
+        this.esn = proposal.esn().getFirst() == ChildProposal.Esn.ESN;
+        this.inSpi = inSpi;
+        this.outSpi = outSpi;
+        this.localTs = List.copyOf(localTs);
+        this.remoteTs = List.copyOf(remoteTs);
+        this.createdNanos = System.nanoTime();
+        String base = connName + "/" + config.name() + "/";
+        this.inName = base + String.format("%08x", inSpi) + "-in";
+        this.outName = base + String.format("%08x", outSpi) + "-out";
+    }
+
+    public String inName() {
+        return inName;
+    }
+
+    public String outName() {
+        return outName;
+    }
+
+    public int inSpi() {
+        return inSpi;
+    }
+
+    public int outSpi() {
+        return outSpi;
+    }
+
+    public State state() {
+        return state;
+    }
+
+    public IkeConfig.Child config() {
+        return config;
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    /**
+     * Installs the inbound SA and its policies.
+     *
+     * @param keys         the pair's keys; {@code weInitiated} tells which half is inbound
+     * @param weInitiated  whether we initiated the exchange that created this CHILD_SA (§2.17)
+     * @param local        our IKE endpoint; {@code remote} the peer's (tunnel endpoints, and
+     *                     UDP ports when {@code udpEncap})
+     */
+    void installInbound(IkeEngine engine, ChildSaKeys keys, boolean weInitiated, InetSocketAddress local,
+                        InetSocketAddress remote, boolean udpEncap) {
+        EspProposal esp = keys.proposal();
+        byte[] enc = weInitiated ? keys.responderToInitiatorEncryption() : keys.initiatorToResponderEncryption();
+        byte[] integ = weInitiated ? keys.responderToInitiatorIntegrity() : keys.initiatorToResponderIntegrity();
+        List<io.ipsecmesh.sa.TrafficSelector> selectors = dataPlaneSelectors(remoteTs, localTs);
+        SaConfig in = new SaConfig(inName, Direction.IN, SecurityProtocol.ESP, inSpi, mode,
+                remote.getAddress(), local.getAddress(), esp.encryption(), enc, esp.integrity(), integ, esn,
+                config.replayWindow(), udpEncap ? new UdpEncap(remote.getPort(), local.getPort()) : null, 0,
+                lifetime(), selectors, esp.encryption().isLegacy());
+        engine.keyLog().espSa(in);
+        engine.dataPlane().installSa(in);
+        inInstalled = true;
+        for (io.ipsecmesh.sa.TrafficSelector ts : selectors) {
+            Policy p = new Policy(Direction.IN, ts, PolicyAction.PROTECT, inName, Policy.DEFAULT_PRIORITY);
+            engine.dataPlane().installPolicy(p);
+            inPolicies.add(p);
+        }
+    }
+
+    /** Installs the outbound SA and its policies (outbound traffic moves to this SA). */
+    void installOutbound(IkeEngine engine, ChildSaKeys keys, boolean weInitiated, InetSocketAddress local,
+                         InetSocketAddress remote, boolean udpEncap) {
+        EspProposal esp = keys.proposal();
+        byte[] enc = weInitiated ? keys.initiatorToResponderEncryption() : keys.responderToInitiatorEncryption();
+        byte[] integ = weInitiated ? keys.initiatorToResponderIntegrity() : keys.responderToInitiatorIntegrity();
+        List<io.ipsecmesh.sa.TrafficSelector> selectors = dataPlaneSelectors(localTs, remoteTs);
+        SaConfig out = new SaConfig(outName, Direction.OUT, SecurityProtocol.ESP, outSpi, mode,
+                local.getAddress(), remote.getAddress(), esp.encryption(), enc, esp.integrity(), integ, esn, 0,
+                udpEncap ? new UdpEncap(local.getPort(), remote.getPort()) : null, 0, lifetime(), selectors,
+                esp.encryption().isLegacy());
+        engine.keyLog().espSa(out);
+        engine.dataPlane().installSa(out);
+        outInstalled = true;
+        for (io.ipsecmesh.sa.TrafficSelector ts : selectors) {
+            Policy p = new Policy(Direction.OUT, ts, PolicyAction.PROTECT, outName, Policy.DEFAULT_PRIORITY);
+            engine.dataPlane().installPolicy(p);
+            outPolicies.add(p);
+        }
+    }
+
+    boolean outboundInstalled() {
+        return outInstalled;
+    }
+
+    /** Installs the outbound half held back by a rekey responder; true if there was one. */
+    boolean installDeferredOutbound(IkeEngine engine, IkeSa ike) {
+        if (deferredKeys == null) {
+            return false;
+        }
+        try {
+            installOutbound(engine, deferredKeys, false, ike.local, ike.remote, ike.natDetected);
+        } finally {
+            deferredKeys.destroy();
+            deferredKeys = null;
+        }
+        return true;
+    }
+
+    /** Removes the outbound half (policies first, so traffic moves to a successor or is held). */
+    void removeOutbound(IkeEngine engine) {
+        for (Policy p : outPolicies) {
+            engine.dataPlane().removePolicy(p);
+        }
+        outPolicies.clear();
+        if (outInstalled) {
+            engine.dataPlane().removeSa(outName);
+            outInstalled = false;
+        }
+    }
+
+    /** Removes everything this CHILD_SA installed; the data plane zeroes the keys. */
+    void uninstall(IkeEngine engine) {
+        removeOutbound(engine);
+        for (Policy p : inPolicies) {
+            engine.dataPlane().removePolicy(p);
+        }
+        inPolicies.clear();
+        if (inInstalled) {
+            engine.dataPlane().removeSa(inName);
+            inInstalled = false;
+        }
+        if (rekeyTimer != null) {
+            rekeyTimer.cancel();
+        }
+        if (expireTimer != null) {
+            expireTimer.cancel();
+        }
+        if (deferredKeys != null) {
+            deferredKeys.destroy();
+            deferredKeys = null;
+        }
+        state = State.DELETED;
+    }
+
+    /**
+     * Byte and packet lifetimes go to the data plane (it raises the soft event that starts a
+     * rekey); time is kept by the engine's timers, which also cover idle SAs.
+     */
+    private Lifetime lifetime() {
+        Lifetime l = Lifetime.UNLIMITED;
+        if (config.rekeyBytes() > 0) {
+            l = l.withBytes(config.rekeyBytes(), config.rekeyBytes() + config.rekeyBytes() / 10);
+        }
+        if (config.rekeyPackets() > 0) {
+            l = l.withPackets(config.rekeyPackets(), config.rekeyPackets() + config.rekeyPackets() / 10);
+        }
+        return l;
+    }
+
+    private static List<io.ipsecmesh.sa.TrafficSelector> dataPlaneSelectors(List<TrafficSelector> from,
+                                                                          List<TrafficSelector> to) {
+        List<io.ipsecmesh.sa.TrafficSelector> out = new ArrayList<>();
+        for (TrafficSelector s : from) {
+            for (TrafficSelector d : to) {
+                if (s.tsType() == d.tsType()) {
+                    out.addAll(Selectors.toDataPlane(s, d));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** One line: name, SPIs, algorithms, mode, selectors (never keys). */
+    String describe() {
+        return config.name() + " spis in " + String.format("0x%08x", inSpi) + " out " + String.format("0x%08x", outSpi)
+                + " " + proposal + " " + mode.name().toLowerCase() + " " + Selectors.format(localTs) + " === "
+                + Selectors.format(remoteTs);
+    }
+}

@@ -1,0 +1,660 @@
+package io.ipsecmesh.ike.engine;
+
+import io.ipsecmesh.dataplane.DataPlane;
+import io.ipsecmesh.ike.ExchangeType;
+import io.ipsecmesh.ike.IdPayload;
+import io.ipsecmesh.ike.IkeHeader;
+import io.ipsecmesh.ike.IkeMessage;
+import io.ipsecmesh.ike.IkeParseException;
+import io.ipsecmesh.ike.IkePayload;
+import io.ipsecmesh.ike.cert.IkeIdentity;
+import io.ipsecmesh.packet.PacketInfo;
+import io.ipsecmesh.sa.SaListener;
+import io.ipsecmesh.sa.SecurityAssociation;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Selector;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+
+/**
+ * The IKE engine: one thread that owns every IKE SA, as strongSwan's charon checks SAs out of
+ * its manager, but without locks. Datagrams, timers (retransmission, liveness, rekeying) and
+ * requests from other threads are all events on that thread's loop, so thousands of SAs cost
+ * no thread each. The data plane is driven through {@link DataPlane} only.
+ */
+public final class IkeEngine implements AutoCloseable {
+
+    public static final int IKE_PORT = 500;
+    public static final int NATT_PORT = 4500;
+
+    /** A configured connection with what it needs at run time. */
+    public record Connection(IkeConfig.Conn conn, Authenticator authenticator, IkeIdentity localId,
+                             IkeIdentity remoteId) {
+    }
+
+    /** Where IKE datagrams go (UDP sockets in the daemon; a wire in memory in tests). */
+    public interface Transport {
+        /** Sends one IKE message (without the non-ESP marker; the transport adds it on 4500). */
+        void send(InetSocketAddress from, InetSocketAddress to, byte[] message);
+    }
+
+    /** A scheduled action on the engine thread. */
+    public static final class Timer implements Comparable<Timer> {
+        final long due;
+        final long seq;
+        final Runnable action;
+        boolean cancelled;
+
+        Timer(long due, long seq, Runnable action) {
+            this.due = due;
+            this.seq = seq;
+            this.action = action;
+        }
+
+        public void cancel() {
+            cancelled = true;
+        }
+
+        @Override
+        public int compareTo(Timer o) {
+            int c = Long.compare(due, o.due);
+            return c != 0 ? c : Long.compare(seq, o.seq);
+        }
+    }
+
+    private final List<Connection> connections;
+    private final DataPlane dataPlane;
+    private final SecureRandom random;
+    private final Consumer<String> log;
+    private final KeyLog keyLog;
+    private final Selector selector;
+    private Transport transport;
+
+    private final Map<Long, IkeSa> byLocalSpi = new HashMap<>();
+    private final Map<String, IkeSa> halfOpen = new HashMap<>();
+    private final PriorityQueue<Timer> timers = new PriorityQueue<>();
+    private final ConcurrentLinkedQueue<Runnable> inbox = new ConcurrentLinkedQueue<>();
+    private final Map<String, LongAdder> counters = new ConcurrentHashMap<>();
+    private final byte[] cookieSecret;
+    private long timerSeq;
+    private int uniqueIds;
+    private volatile boolean running;
+    private Thread thread;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    /** Half-open SAs above which IKE_SA_INIT must carry a COOKIE (§2.6), and the hard limit. */
+    private int cookieThreshold = 256;
+    private int halfOpenLimit = 4096;
+    private static final long HALF_OPEN_TIMEOUT_MS = 30_000;
+
+    public IkeEngine(List<Connection> connections, DataPlane dataPlane, SecureRandom random, Consumer<String> log,
+                     KeyLog keyLog) throws IOException {
+        this.connections = List.copyOf(connections);
+        this.dataPlane = dataPlane;
+        this.random = random;
+        this.log = log;
+        this.keyLog = keyLog == null ? KeyLog.NONE : keyLog;
+        this.selector = Selector.open();
+        this.cookieSecret = new byte[32];
+        random.nextBytes(cookieSecret);
+        dataPlane.setListener(new DataPlaneEvents());
+    }
+
+    /** Builds the run-time connection (authenticator, identities) from its config. */
+    public static Connection connection(IkeConfig.Conn conn) throws IOException {
+        Authenticator auth = conn.auth() == IkeConfig.AuthMethod.PSK ? new PskAuthenticator(conn.psk())
+                : CertAuthenticator.load(conn);
+        return new Connection(conn, auth, IkeIdentity.parse(conn.localId()), IkeIdentity.parse(conn.remoteId()));
+    }
+
+    public Selector selector() {
+        return selector;
+    }
+
+    public void setTransport(Transport transport) {
+        this.transport = transport;
+    }
+
+    public void setCookieThreshold(int halfOpen) {
+        this.cookieThreshold = halfOpen;
+    }
+
+    public void setHalfOpenLimit(int limit) {
+        this.halfOpenLimit = limit;
+    }
+
+    // ------------------------------------------------------------------ the loop
+
+    /** Starts the engine thread and initiates every connection with {@code start yes}. */
+    public void start() {
+        running = true;
+        thread = Thread.ofPlatform().name("ike").start(this::loop);
+        execute(() -> {
+            for (Connection c : connections) {
+                if (c.conn().start()) {
+                    initiate(c);
+                }
+            }
+        });
+    }
+
+    /** Runs an action on the engine thread. */
+    public void execute(Runnable r) {
+        inbox.add(r);
+        selector.wakeup();
+    }
+
+    private void loop() {
+        try {
+            while (running) {
+                Runnable r;
+                while ((r = inbox.poll()) != null) {
+                    safely(r);
+                }
+                long now = System.nanoTime();
+                Timer t;
+                while ((t = timers.peek()) != null && t.due <= now) {
+                    timers.poll();
+                    if (!t.cancelled) {
+                        safely(t.action);
+                    }
+                }
+                long waitMs = 1000;
+                t = timers.peek();
+                if (t != null) {
+                    waitMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(t.due - System.nanoTime()) + 1);
+                }
+                if (!inbox.isEmpty()) {
+                    continue;
+                }
+                selector.select(Math.min(waitMs, 1000));
+                for (var key : selector.selectedKeys()) {
+                    if (key.attachment() instanceof Runnable ready) {
+                        safely(ready);
+                    }
+                }
+                selector.selectedKeys().clear();
+            }
+        } catch (IOException e) {
+            log("IKE engine stopped: " + e.getMessage());
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    /** No exception escapes into the loop: it is counted and logged, and the loop goes on. */
+    private void safely(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            count("internal_error");
+            log("internal error: " + e);
+        }
+    }
+
+    public Timer schedule(long delayMs, Runnable action) {
+        Timer t = new Timer(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMs), timerSeq++, action);
+        timers.add(t);
+        return t;
+    }
+
+    // ------------------------------------------------------------------ receiving
+
+    /**
+     * One IKE message (non-ESP marker already removed) that arrived from {@code from} at our
+     * {@code to}. Engine thread only.
+     */
+    public void receive(byte[] datagram, InetSocketAddress from, InetSocketAddress to) {
+        IkeMessage outer;
+        try {
+            outer = IkeMessage.decode(datagram);
+        } catch (IkeParseException e) {
+            count("malformed");
+            return;
+        }
+        IkeHeader h = outer.header();
+        if (h.exchange().orElse(null) == ExchangeType.IKE_SA_INIT && !h.isResponse()) {
+            if (h.responderSpi() != 0 || h.messageId() != 0 || !h.isInitiator()) {
+                count("malformed");
+                return;
+            }
+            String key = halfOpenKey(h.initiatorSpi(), from);
+            IkeSa existing = halfOpen.get(key);
+            if (existing != null) {
+                existing.receive(outer, datagram, from, to);
+                return;
+            }
+            Connection c = connectionFor(to.getAddress(), from.getAddress());
+            if (c == null) {
+                count("no_connection");
+                return;
+            }
+            if (halfOpen.size() >= halfOpenLimit) {
+                count("half_open_limit");
+                return;
+            }
+            IkeSa sa = IkeInitTask.respond(this, c, outer, datagram, from, to);
+            if (sa != null) {
+                halfOpen.put(key, sa);
+                schedule(HALF_OPEN_TIMEOUT_MS, () -> {
+                    if (sa.state == IkeSa.State.CONNECTING) {
+                        destroy(sa, "IKE_AUTH never came");
+                    }
+                });
+            }
+            return;
+        }
+        long ours = h.isInitiator() ? h.responderSpi() : h.initiatorSpi();
+        IkeSa sa = byLocalSpi.get(ours);
+        if (sa == null) {
+            count("unknown_spi");
+            return;
+        }
+        long theirs = h.isInitiator() ? h.initiatorSpi() : h.responderSpi();
+        long expected = sa.initiator ? sa.spiR : sa.spiI;
+        if (theirs != expected && !(sa.initiator && sa.spiR == 0 && h.exchange().orElse(null) == ExchangeType.IKE_SA_INIT)) {
+            count("unknown_spi");
+            return;
+        }
+        if (h.isInitiator() == sa.initiator) {
+            count("malformed");
+            return;
+        }
+        sa.receive(outer, datagram, from, to);
+    }
+
+    private Connection connectionFor(InetAddress local, InetAddress remote) {
+        Connection wildcard = null;
+        for (Connection c : connections) {
+            if (!c.conn().local().equals(local)) {
+                continue;
+            }
+            if (remote.equals(c.conn().remote())) {
+                return c;
+            }
+            if (c.conn().remote() == null && wildcard == null) {
+                wildcard = c;
+            }
+        }
+        return wildcard;
+    }
+
+    private static String halfOpenKey(long spiI, InetSocketAddress from) {
+        return Long.toHexString(spiI) + "@" + from;
+    }
+
+    // ------------------------------------------------------------------ services for SAs and tasks
+
+    void send(IkeSa sa, byte[] message) {
+        count("messages_sent");
+        transport.send(sa.local, sa.remote, message);
+    }
+
+    /** An IKE_SA_INIT error answer that keeps no state (§2.6, §1.2). */
+    void sendStateless(IkeHeader request, InetSocketAddress local, InetSocketAddress remote, List<IkePayload> payloads) {
+        IkeHeader h = IkeHeader.of(request.initiatorSpi(), 0, ExchangeType.IKE_SA_INIT, false, true, 0);
+        transport.send(local, remote, new IkeMessage(h, payloads).encode());
+    }
+
+    SecureRandom random() {
+        return random;
+    }
+
+    byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        random.nextBytes(b);
+        return b;
+    }
+
+    DataPlane dataPlane() {
+        return dataPlane;
+    }
+
+    KeyLog keyLog() {
+        return keyLog;
+    }
+
+    int nextUniqueId() {
+        return ++uniqueIds;
+    }
+
+    long allocateIkeSpi() {
+        long spi;
+        do {
+            spi = random.nextLong();
+        } while (spi == 0 || byLocalSpi.containsKey(spi));
+        return spi;
+    }
+
+    private final java.util.Set<Integer> childSpis = new java.util.HashSet<>();
+
+    int allocateChildSpi() {
+        int spi;
+        do {
+            spi = random.nextInt();
+        } while ((spi >= 0 && spi < 256) || !childSpis.add(spi));
+        return spi;
+    }
+
+    void register(IkeSa sa) {
+        byLocalSpi.put(sa.localSpi(), sa);
+    }
+
+    boolean cookiesRequired() {
+        return halfOpen.size() >= cookieThreshold;
+    }
+
+    /** COOKIE = SHA-256(Ni | IPi | SPIi | secret) (§2.6); stateless to check. */
+    byte[] cookie(byte[] ni, InetSocketAddress from, long spiI) {
+        try {
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            d.update(ni);
+            d.update(from.getAddress().getAddress());
+            d.update(ByteBuffer.allocate(8).putLong(spiI).array());
+            d.update(cookieSecret);
+            return d.digest();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static byte[] digest(byte[] data) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(data);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A readable identity for logs, whatever the payload holds. */
+    static String describe(IdPayload id) {
+        try {
+            return IkeIdentity.from(id).toString();
+        } catch (RuntimeException e) {
+            return "ID type " + id.idType();
+        }
+    }
+
+    public void log(String line) {
+        log.accept(line);
+    }
+
+    public void count(String name) {
+        counters.computeIfAbsent(name, k -> new LongAdder()).increment();
+    }
+
+    /** Event and drop counters by name (see docs/ike.md). */
+    public Map<String, Long> counters() {
+        Map<String, Long> out = new TreeMap<>();
+        counters.forEach((k, v) -> out.put(k, v.sum()));
+        return out;
+    }
+
+    // ------------------------------------------------------------------ life cycle of SAs
+
+    /** Starts an IKE SA (and its first CHILD_SA) to the connection's peer. */
+    public void initiate(Connection c) {
+        InetSocketAddress local = new InetSocketAddress(c.conn().local(), IKE_PORT);
+        InetSocketAddress remote = new InetSocketAddress(c.conn().remote(), IKE_PORT);
+        IkeSa sa = new IkeSa(this, c, true, allocateIkeSpi(), 0, local, remote);
+        register(sa);
+        log(sa.name() + " initiating to " + remote);
+        sa.queue(new IkeInitTask());
+        sa.queue(new IkeAuthTask(c.conn().children().isEmpty() ? null : c.conn().children().getFirst()));
+    }
+
+    void established(IkeSa sa) {
+        sa.state = IkeSa.State.ESTABLISHED;
+        halfOpen.values().remove(sa);
+        count("ike_sa_established");
+        log("IKE_SA " + sa.name() + " established " + sa.local + "[" + sa.connection.localId() + "]..." + sa.remote
+                + "[" + sa.peerIdentity + "] spis " + String.format("%016x_i %016x_r", sa.spiI, sa.spiR) + " "
+                + sa.algorithms() + " auth " + sa.connection.authenticator() + (sa.natDetected ? " nat-t" : ""));
+        armTimers(sa);
+    }
+
+    private void armTimers(IkeSa sa) {
+        IkeConfig.Conn conn = sa.connection.conn();
+        if (!conn.dpd().isZero()) {
+            scheduleDpd(sa, conn.dpd().toMillis());
+        }
+        if (!conn.rekeyTime().isZero()) {
+            sa.rekeyTimer = schedule(jitter(conn.rekeyTime().toMillis()), () -> rekeyIke(sa));
+        }
+    }
+
+    private void scheduleDpd(IkeSa sa, long intervalMs) {
+        sa.dpdTimer = schedule(intervalMs, () -> {
+            if (sa.state != IkeSa.State.ESTABLISHED) {
+                return;
+            }
+            long idleMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sa.lastInboundNanos);
+            if (idleMs >= intervalMs && !sa.busy()) {
+                sa.queue(InformationalTask.liveness());
+            }
+            scheduleDpd(sa, intervalMs);
+        });
+    }
+
+    /** Rekey times are cut by up to 10 % at random, so two peers rarely rekey at once. */
+    private long jitter(long ms) {
+        return ms - (long) (random.nextDouble() * ms / 10);
+    }
+
+    void rekeyIke(IkeSa sa) {
+        if (sa.state == IkeSa.State.ESTABLISHED && !sa.hasQueued(IkeRekeyTask.class)) {
+            sa.queue(new IkeRekeyTask());
+        }
+    }
+
+    void ikeRekeyed(IkeSa old, IkeSa next) {
+        next.state = IkeSa.State.ESTABLISHED;
+        for (Timer t : new Timer[] {old.dpdTimer, old.rekeyTimer}) {
+            if (t != null) {
+                t.cancel();
+            }
+        }
+        count("ike_sa_rekeys");
+        log("IKE_SA " + old.name() + " rekeyed to " + next.name() + " spis "
+                + String.format("%016x_i %016x_r", next.spiI, next.spiR) + " " + next.algorithms());
+        armTimers(next);
+    }
+
+    boolean hasEstablished(Connection c, IkeSa except) {
+        return byLocalSpi.values().stream().anyMatch(s -> s != except && s.connection == c
+                && s.state == IkeSa.State.ESTABLISHED);
+    }
+
+    /** INITIAL_CONTACT (§2.4): the peer restarted; its older IKE SAs with us are gone. */
+    void initialContact(IkeSa fresh) {
+        for (IkeSa s : new ArrayList<>(byLocalSpi.values())) {
+            if (s != fresh && s.connection == fresh.connection && s.peerIdentity != null
+                    && s.peerIdentity.equals(fresh.peerIdentity)) {
+                destroy(s, "peer sent INITIAL_CONTACT");
+            }
+        }
+    }
+
+    void childEstablished(IkeSa sa, ChildSa child) {
+        count("child_sa_established");
+        log("CHILD_SA " + sa.name() + "/" + child.describe() + (sa.natDetected ? " udp-encap" : ""));
+        IkeConfig.Child c = child.config;
+        if (!c.rekeyTime().isZero()) {
+            child.rekeyTimer = schedule(jitter(c.rekeyTime().toMillis()), () -> rekeyChild(sa, child));
+        }
+        if (!c.lifeTime().isZero()) {
+            child.expireTimer = schedule(c.lifeTime().toMillis(), () -> {
+                IkeSa owner = ownerOf(child);
+                if (owner != null && child.state != ChildSa.State.DELETED && child.state != ChildSa.State.DELETING) {
+                    log(owner.name() + " CHILD_SA " + c.name() + " reached its life time");
+                    owner.queue(InformationalTask.deleteChild(child));
+                }
+            });
+        }
+    }
+
+    private IkeSa ownerOf(ChildSa child) {
+        for (IkeSa s : byLocalSpi.values()) {
+            if (s.children.contains(child)) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    void rekeyChild(IkeSa sa, ChildSa child) {
+        IkeSa owner = ownerOf(child);
+        if (owner != null && owner.state == IkeSa.State.ESTABLISHED && child.state == ChildSa.State.INSTALLED) {
+            owner.queue(new ChildCreateTask(child.config, child));
+        }
+    }
+
+    void removeChild(IkeSa sa, ChildSa child, String reason) {
+        child.uninstall(this);
+        sa.children.remove(child);
+        childSpis.remove(child.inSpi);
+    }
+
+    /** Ends an IKE SA and every CHILD_SA it still holds. */
+    void destroy(IkeSa sa, String reason) {
+        if (sa.state == IkeSa.State.DEAD) {
+            return;
+        }
+        byLocalSpi.remove(sa.localSpi(), sa);
+        halfOpen.values().remove(sa);
+        for (ChildSa c : new ArrayList<>(sa.children)) {
+            removeChild(sa, c, reason);
+            log("CHILD_SA " + sa.name() + "/" + c.config.name() + " " + String.format("0x%08x", c.inSpi) + " removed");
+        }
+        boolean wasUp = sa.state == IkeSa.State.ESTABLISHED || sa.state == IkeSa.State.DELETING;
+        sa.terminate();
+        count("ike_sa_deleted");
+        log("IKE_SA " + sa.name() + " " + (wasUp ? "deleted" : "failed") + ": " + reason);
+    }
+
+    /** Retransmissions gave up: the peer is gone. Re-initiate if we are the initiating side. */
+    void peerLost(IkeSa sa) {
+        count("peer_lost");
+        boolean moved = sa.successor != null;
+        destroy(sa, "peer unreachable");
+        if (!moved && sa.connection.conn().start() && running) {
+            long delay = sa.connection.conn().retransmit().timeout().toMillis();
+            schedule(delay, () -> {
+                if (!hasEstablished(sa.connection, null) && !connecting(sa.connection)) {
+                    initiate(sa.connection);
+                }
+            });
+        }
+    }
+
+    private boolean connecting(Connection c) {
+        return byLocalSpi.values().stream().anyMatch(s -> s.connection == c && s.state == IkeSa.State.CONNECTING);
+    }
+
+    /** IKE SAs by state, for stats and tests. */
+    public Map<IkeSa.State, Integer> ikeSaCounts() {
+        Map<IkeSa.State, Integer> m = new TreeMap<>();
+        for (IkeSa s : byLocalSpi.values()) {
+            m.merge(s.state, 1, Integer::sum);
+        }
+        return m;
+    }
+
+    /** A snapshot of the SAs (engine thread only, or through {@link #call}). */
+    public List<IkeSa> ikeSas() {
+        return List.copyOf(byLocalSpi.values());
+    }
+
+    /** Runs {@code f} on the engine thread and waits for its result. */
+    public <T> T call(java.util.function.Supplier<T> f) throws InterruptedException {
+        java.util.concurrent.CompletableFuture<T> result = new java.util.concurrent.CompletableFuture<>();
+        execute(() -> result.complete(f.get()));
+        try {
+            return result.get(10, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("engine did not answer", e);
+        }
+    }
+
+    /** Deletes every IKE SA (telling peers, best effort), removes all SAs and stops the thread. */
+    @Override
+    public void close() {
+        if (!running) {
+            return;
+        }
+        execute(() -> {
+            for (IkeSa sa : new ArrayList<>(byLocalSpi.values())) {
+                if (sa.state == IkeSa.State.ESTABLISHED && sa.skOut != null) {
+                    IkeHeader h = IkeHeader.of(sa.spiI, sa.spiR, ExchangeType.INFORMATIONAL, sa.initiator, false,
+                            sa.nextRequestId);
+                    try {
+                        transport.send(sa.local, sa.remote, sa.encode(h, List.of(io.ipsecmesh.ike.DeletePayload.ikeSa())));
+                    } catch (RuntimeException e) {
+                        // best effort
+                    }
+                }
+                destroy(sa, "shutdown");
+            }
+            for (Connection c : connections) {
+                c.authenticator().destroy();
+            }
+            java.util.Arrays.fill(cookieSecret, (byte) 0);
+            running = false;
+        });
+        try {
+            stopped.await(5, TimeUnit.SECONDS);
+            selector.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            // closing
+        }
+    }
+
+    /** Data-plane events arrive on worker threads and are handed to the engine thread. */
+    private final class DataPlaneEvents implements SaListener {
+        @Override
+        public void softExpired(SecurityAssociation dpSa, Limit limit) {
+            String name = dpSa.name();
+            execute(() -> {
+                for (IkeSa s : byLocalSpi.values()) {
+                    for (ChildSa c : s.children) {
+                        if ((c.inName().equals(name) || c.outName().equals(name)) && c.state == ChildSa.State.INSTALLED) {
+                            log(s.name() + " CHILD_SA " + c.config.name() + " soft limit (" + limit.name().toLowerCase()
+                                    + "): rekeying");
+                            rekeyChild(s, c);
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+
+        @Override
+        public void hardExpired(SecurityAssociation dpSa, Limit limit) {
+            execute(() -> log("SA " + dpSa.name() + " reached its hard limit (" + limit.name().toLowerCase() + ")"));
+        }
+
+        @Override
+        public void acquire(String policySaName, PacketInfo packet) {
+            // Policies exist only while their CHILD_SA does; nothing to negotiate on demand yet.
+        }
+    }
+}

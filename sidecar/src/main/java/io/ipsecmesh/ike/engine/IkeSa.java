@@ -1,0 +1,451 @@
+package io.ipsecmesh.ike.engine;
+
+import io.ipsecmesh.crypto.EncryptionAlgorithm;
+import io.ipsecmesh.crypto.IntegrityAlgorithm;
+import io.ipsecmesh.ike.ExchangeType;
+import io.ipsecmesh.ike.IkeHeader;
+import io.ipsecmesh.ike.IkeKeyDerivation;
+import io.ipsecmesh.ike.IkeMessage;
+import io.ipsecmesh.ike.IkeParseException;
+import io.ipsecmesh.ike.IkePayload;
+import io.ipsecmesh.ike.IkeProposal;
+import io.ipsecmesh.ike.IkeSaKeys;
+import io.ipsecmesh.ike.KeyExchangeGroup;
+import io.ipsecmesh.ike.NotifyPayload;
+import io.ipsecmesh.ike.NotifyType;
+import io.ipsecmesh.ike.PrfAlgorithm;
+import io.ipsecmesh.ike.SignatureHashAlgorithm;
+import io.ipsecmesh.ike.SkCrypto;
+import io.ipsecmesh.ike.SkIntegrityException;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One IKE SA (RFC 7296): its SPIs, keys, endpoints, message-ID windows (size one each way),
+ * the request in flight with its retransmissions, the responder's retransmit cache, and its
+ * CHILD_SAs. Lives on the engine thread only; the engine checks it out by SPI.
+ */
+public final class IkeSa {
+
+    public enum State { CONNECTING, ESTABLISHED, REKEYED, DELETING, DEAD }
+
+    final IkeEngine engine;
+    final IkeEngine.Connection connection;
+    /** Whether we were the original initiator (the I flag of our messages, §3.1). */
+    final boolean initiator;
+    final int uniqueId;
+    long spiI;
+    long spiR;
+    State state = State.CONNECTING;
+
+    InetSocketAddress local;
+    InetSocketAddress remote;
+    /** NAT between us (§2.23): IKE moves to 4500 and ESP goes in UDP. */
+    boolean natDetected;
+
+    IkeProposal chosen;
+    EncryptionAlgorithm encryption;
+    IntegrityAlgorithm integrity;
+    PrfAlgorithm prf;
+    KeyExchangeGroup group;
+    IkeSaKeys keys;
+    SkCrypto skOut;
+    SkCrypto skIn;
+    byte[] nonceI;
+    byte[] nonceR;
+    /** IKE_SA_INIT request and response as sent (RealMessage1/2 of §2.15). */
+    byte[] initRequest;
+    byte[] initResponse;
+    Set<SignatureHashAlgorithm> peerHashes = EnumSet.noneOf(SignatureHashAlgorithm.class);
+    /** The identity the peer proved in IKE_AUTH (for INITIAL_CONTACT and logs). */
+    String peerIdentity;
+    /** The datagram being processed (IKE_SA_INIT's RealMessage2 for the initiator's AUTH check). */
+    byte[] currentDatagram;
+
+    // Our requests: one in flight (window size 1, §2.3).
+    private final Deque<IkeTask> pending = new ArrayDeque<>();
+    private IkeTask active;
+    private int activeId;
+    private byte[] activeMessage;
+    private int retransmits;
+    private IkeEngine.Timer retransmitTimer;
+    int nextRequestId;
+
+    // The peer's requests.
+    int expectedRequestId;
+    private byte[] lastResponse;
+    private byte[] lastRequestDigest;
+
+    final List<ChildSa> children = new ArrayList<>();
+    long lastInboundNanos = System.nanoTime();
+    IkeEngine.Timer dpdTimer;
+    IkeEngine.Timer rekeyTimer;
+    /** After an IKE SA rekey: the SA that took over this one's children. */
+    IkeSa successor;
+
+    IkeSa(IkeEngine engine, IkeEngine.Connection connection, boolean initiator, long spiI, long spiR,
+          InetSocketAddress local, InetSocketAddress remote) {
+        this.engine = engine;
+        this.connection = connection;
+        this.initiator = initiator;
+        this.spiI = spiI;
+        this.spiR = spiR;
+        this.local = local;
+        this.remote = remote;
+        this.uniqueId = engine.nextUniqueId();
+    }
+
+    /** Our SPI: the one the engine files this SA under. */
+    long localSpi() {
+        return initiator ? spiI : spiR;
+    }
+
+    public State state() {
+        return state;
+    }
+
+    public List<ChildSa> children() {
+        return List.copyOf(children);
+    }
+
+    public String name() {
+        return connection.conn().name() + "[" + uniqueId + "]";
+    }
+
+    // ---------------------------------------------------------------- keys
+
+    /**
+     * Derives SK_* from the negotiated transforms (§2.14) and sets up SK payload protection.
+     * {@code skeyseed} is zeroed here.
+     */
+    void deriveKeys(byte[] skeyseed) {
+        try {
+            keys = IkeKeyDerivation.ikeSaKeys(prf, encryption, integrity, skeyseed, nonceI, nonceR, spiI, spiR);
+        } finally {
+            Arrays.fill(skeyseed, (byte) 0);
+        }
+        skOut = SkCrypto.forSender(keys, initiator, encryption, integrity, engine.random());
+        skIn = SkCrypto.forSender(keys, !initiator, encryption, integrity, engine.random());
+        engine.keyLog().ikeSa(this);
+    }
+
+    void adopt(IkeProposal proposal) {
+        chosen = proposal;
+        encryption = proposal.encryption().getFirst();
+        integrity = proposal.integrity().isEmpty() ? IntegrityAlgorithm.NONE : proposal.integrity().getFirst();
+        prf = proposal.prf().getFirst();
+        group = proposal.groups().getFirst();
+    }
+
+    String algorithms() {
+        return chosen == null ? "-" : chosen.toString();
+    }
+
+    // ---------------------------------------------------------------- our requests
+
+    void queue(IkeTask task) {
+        pending.add(task);
+        kick();
+    }
+
+    boolean busy() {
+        return active != null || !pending.isEmpty();
+    }
+
+    boolean hasQueued(Class<? extends IkeTask> type) {
+        return type.isInstance(active) || pending.stream().anyMatch(type::isInstance);
+    }
+
+    private void kick() {
+        if (active != null || pending.isEmpty() || state == State.DEAD) {
+            return;
+        }
+        active = pending.poll();
+        activeId = nextRequestId;
+        sendActive();
+    }
+
+    private void sendActive() {
+        List<IkePayload> payloads;
+        try {
+            payloads = active.build(this);
+        } catch (IkeFailure f) {
+            engine.count(f.counter());
+            engine.log(name() + " " + active.exchange() + " not sent: " + f.getMessage());
+            IkeTask t = active;
+            active = null;
+            t.abort(this);
+            if (state == State.CONNECTING) {
+                engine.destroy(this, "could not start: " + f.getMessage());
+            }
+            kick();
+            return;
+        }
+        IkeHeader header = IkeHeader.of(spiI, spiR, active.exchange(), initiator, false, activeId);
+        activeMessage = encode(header, payloads);
+        if (active.exchange() == ExchangeType.IKE_SA_INIT) {
+            initRequest = activeMessage;
+        }
+        retransmits = 0;
+        engine.send(this, activeMessage);
+        scheduleRetransmit();
+    }
+
+    private void scheduleRetransmit() {
+        IkeConfig.Retransmit rt = connection.conn().retransmit();
+        retransmitTimer = engine.schedule(rt.delayMillis(retransmits), this::retransmit);
+    }
+
+    private void retransmit() {
+        if (active == null || state == State.DEAD) {
+            return;
+        }
+        IkeConfig.Retransmit rt = connection.conn().retransmit();
+        if (retransmits >= rt.tries()) {
+            engine.count("retransmit_giveup");
+            IkeTask t = active;
+            active = null;
+            engine.log(name() + " peer " + remote + " did not answer " + t.exchange() + " after " + retransmits
+                    + " retransmits: giving up");
+            t.abort(this);
+            engine.peerLost(this);
+            return;
+        }
+        retransmits++;
+        engine.count("retransmits");
+        engine.send(this, activeMessage);
+        scheduleRetransmit();
+    }
+
+    byte[] encode(IkeHeader header, List<IkePayload> payloads) {
+        if (header.exchange().orElseThrow() == ExchangeType.IKE_SA_INIT) {
+            return new IkeMessage(header, payloads).encode();
+        }
+        return skOut.encrypt(header, List.of(), payloads);
+    }
+
+    // ---------------------------------------------------------------- receiving
+
+    /** A message for this SA, already decoded once by the engine (outer payloads only). */
+    void receive(IkeMessage outer, byte[] datagram, InetSocketAddress from, InetSocketAddress to) {
+        if (state == State.DEAD) {
+            return;
+        }
+        IkeHeader h = outer.header();
+        if (h.isResponse()) {
+            if (active == null || h.messageId() != activeId) {
+                engine.count("unexpected_response");
+                return;
+            }
+            IkeMessage msg = open(outer, datagram);
+            if (msg == null) {
+                return;
+            }
+            inbound(from, to);
+            currentDatagram = datagram;
+            handleResponse(msg);
+            currentDatagram = null;
+        } else {
+            int id = h.messageId();
+            if (lastResponse != null && id == expectedRequestId - 1) {
+                if (Arrays.equals(lastRequestDigest, IkeEngine.digest(datagram))) {
+                    engine.count("request_retransmits");
+                    engine.send(this, lastResponse);
+                } else {
+                    engine.count("bad_message_id");
+                }
+                return;
+            }
+            if (id != expectedRequestId) {
+                engine.count("bad_message_id");
+                return;
+            }
+            IkeMessage msg;
+            try {
+                msg = openOrThrow(outer, datagram);
+            } catch (IkeParseException e) {
+                if (e.errorNotify() == NotifyType.UNSUPPORTED_CRITICAL_PAYLOAD) {
+                    engine.count("unsupported_critical_payload");
+                    respond(h, datagram, List.of(NotifyPayload.of(e.errorNotify(), e.errorNotifyData())), null);
+                } else {
+                    engine.count("malformed");
+                }
+                return;
+            } catch (SkIntegrityException e) {
+                engine.count("integrity");
+                return;
+            }
+            inbound(from, to);
+            handleRequest(msg, datagram);
+        }
+    }
+
+    private IkeMessage open(IkeMessage outer, byte[] datagram) {
+        try {
+            return openOrThrow(outer, datagram);
+        } catch (IkeParseException e) {
+            engine.count("malformed");
+        } catch (SkIntegrityException e) {
+            engine.count("integrity");
+        }
+        return null;
+    }
+
+    private IkeMessage openOrThrow(IkeMessage outer, byte[] datagram) throws IkeParseException, SkIntegrityException {
+        if (outer.header().exchange().orElse(null) == ExchangeType.IKE_SA_INIT) {
+            return outer;
+        }
+        if (skIn == null) {
+            throw new IkeParseException("encrypted message before keys exist");
+        }
+        return skIn.decrypt(datagram);
+    }
+
+    /** An authenticated message arrived: liveness, and NAT port floating (§2.23). */
+    private void inbound(InetSocketAddress from, InetSocketAddress to) {
+        lastInboundNanos = System.nanoTime();
+        if (!from.equals(remote) && (natDetected || from.getPort() == IkeEngine.NATT_PORT)) {
+            engine.log(name() + " peer moved from " + remote + " to " + from);
+            remote = from;
+        }
+        if (to.getPort() != local.getPort()) {
+            local = to;
+        }
+    }
+
+    private void handleResponse(IkeMessage msg) {
+        retransmitTimer.cancel();
+        IkeTask task = active;
+        IkeTask.Outcome outcome;
+        try {
+            outcome = task.process(this, msg);
+        } catch (IkeFailure f) {
+            engine.count(f.counter());
+            active = null;
+            nextRequestId++;
+            engine.log(name() + " " + task.exchange() + " failed: " + f.getMessage());
+            task.abort(this);
+            if (state == State.CONNECTING) {
+                engine.destroy(this, f.getMessage());
+            }
+            kick();
+            return;
+        }
+        if (outcome == IkeTask.Outcome.RETRY) {
+            sendActive();
+            return;
+        }
+        active = null;
+        nextRequestId++;
+        kick();
+    }
+
+    private void handleRequest(IkeMessage msg, byte[] datagram) {
+        ExchangeType type = msg.header().exchange().orElse(null);
+        Responder.Reply reply;
+        try {
+            if (type == null) {
+                throw new IkeFailure("malformed", NotifyType.INVALID_SYNTAX,
+                        "unknown exchange type " + msg.header().exchangeType());
+            }
+            reply = switch (type) {
+                case IKE_SA_INIT -> throw new IkeFailure("bad_message_id", null, "IKE_SA_INIT on an existing SA");
+                case IKE_AUTH -> IkeAuthTask.respond(this, msg);
+                case CREATE_CHILD_SA -> Responder.createChildSa(this, msg);
+                case INFORMATIONAL -> InformationalTask.respond(this, msg);
+            };
+        } catch (IkeFailure f) {
+            engine.count(f.counter());
+            engine.log(name() + " " + (type == null ? "request" : type) + " refused: " + f.getMessage());
+            if (f.errorNotify() == null) {
+                return;
+            }
+            reply = new Responder.Reply(List.of(NotifyPayload.of(f.errorNotify())),
+                    type == ExchangeType.IKE_AUTH ? () -> engine.destroy(this, "authentication failed") : null);
+        }
+        respond(msg.header(), datagram, reply.payloads(), reply.after());
+    }
+
+    private void respond(IkeHeader request, byte[] datagram, List<IkePayload> payloads, Runnable after) {
+        ExchangeType type = request.exchange().orElse(ExchangeType.INFORMATIONAL);
+        IkeHeader h = IkeHeader.of(spiI, spiR, type, initiator, true, request.messageId());
+        lastResponse = encode(h, payloads);
+        lastRequestDigest = IkeEngine.digest(datagram);
+        expectedRequestId = request.messageId() + 1;
+        engine.send(this, lastResponse);
+        if (after != null) {
+            after.run();
+        }
+    }
+
+    /** The responder side of IKE_SA_INIT has answered: remember the answer for retransmits. */
+    void initResponded(byte[] request, byte[] response) {
+        lastResponse = response;
+        lastRequestDigest = IkeEngine.digest(request);
+        expectedRequestId = 1;
+    }
+
+    // ---------------------------------------------------------------- life cycle
+
+    ChildSa childByInSpi(int spi) {
+        for (ChildSa c : children) {
+            if (c.inSpi == spi) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    ChildSa childByOutSpi(int spi) {
+        for (ChildSa c : children) {
+            if (c.outSpi == spi) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /** Called by the engine when the SA dies: stops timers, fails queued tasks, zeroes keys. */
+    void terminate() {
+        state = State.DEAD;
+        for (IkeEngine.Timer t : new IkeEngine.Timer[] {retransmitTimer, dpdTimer, rekeyTimer}) {
+            if (t != null) {
+                t.cancel();
+            }
+        }
+        IkeTask t = active;
+        active = null;
+        if (t != null) {
+            t.abort(this);
+        }
+        for (IkeTask p : pending) {
+            p.abort(this);
+        }
+        pending.clear();
+        if (keys != null) {
+            keys.destroy();
+        }
+        if (skOut != null) {
+            skOut.destroy();
+            skIn.destroy();
+        }
+        if (nonceI != null) {
+            Arrays.fill(nonceI, (byte) 0);
+        }
+        if (nonceR != null) {
+            Arrays.fill(nonceR, (byte) 0);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name() + " " + local + "..." + remote + " spis " + String.format("%016x_i %016x_r", spiI, spiR);
+    }
+}

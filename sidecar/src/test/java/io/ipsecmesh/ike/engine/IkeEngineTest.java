@@ -1,0 +1,262 @@
+package io.ipsecmesh.ike.engine;
+
+import io.ipsecmesh.dataplane.TestPackets;
+import io.ipsecmesh.ike.ChildProposal;
+import io.ipsecmesh.ike.IkeProposal;
+import io.ipsecmesh.ike.IkeMessage;
+import io.ipsecmesh.ike.ExchangeType;
+import io.ipsecmesh.sa.Mode;
+import io.ipsecmesh.sa.Prefix;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static io.ipsecmesh.ike.engine.EnginePair.await;
+import static io.ipsecmesh.ike.engine.EnginePair.children;
+import static io.ipsecmesh.ike.engine.EnginePair.count;
+import static io.ipsecmesh.ike.engine.EnginePair.established;
+import static io.ipsecmesh.ike.engine.EnginePair.roundTrip;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Two engines in one JVM: the exchanges of RFC 7296 end to end, with the data plane in the loop. */
+class IkeEngineTest {
+
+    static final byte[] PSK = "a pre-shared key of ipsec-mesh tests".getBytes(StandardCharsets.UTF_8);
+    static final IkeConfig.Retransmit FAST = new IkeConfig.Retransmit(Duration.ofMillis(150), 1.5, 3);
+
+    static InetAddress ip(String s) {
+        return Prefix.parseAddress(s);
+    }
+
+    /** A PSK connection from {@code local} to {@code remote}, one child between the given prefixes. */
+    static IkeConfig.Conn conn(String name, String local, String remote, String localId, String remoteId, boolean start,
+                               String ike, String esp, Mode mode, String localTs, String remoteTs, Duration childRekey,
+                               Duration ikeRekey, Duration dpd, byte[] psk) {
+        IkeConfig.Child child = new IkeConfig.Child("net", mode,
+                localTs == null ? List.of() : IkeConfigFile.selectors(localTs),
+                remoteTs == null ? List.of() : IkeConfigFile.selectors(remoteTs),
+                List.of(ChildProposal.parse(esp, true)), childRekey, childRekey.multipliedBy(3), 0, 0, 1024);
+        return new IkeConfig.Conn(name, ip(local), remote == null ? null : ip(remote), localId, remoteId,
+                IkeConfig.AuthMethod.PSK, psk, null, null, List.of(), List.of(), List.of(IkeProposal.parse(ike)), start,
+                dpd, ikeRekey, FAST, false, List.of(child));
+    }
+
+    static EnginePair tunnelPair(String ikeA, String ikeB) throws Exception {
+        return new EnginePair(
+                conn("to-b", "198.19.0.1", "198.19.0.2", "a.ipsm.test", "b.ipsm.test", true, ikeA, "aes128gcm16",
+                        Mode.TUNNEL, "198.18.1.0/24", "198.18.2.0/24", Duration.ZERO, Duration.ZERO, Duration.ZERO, PSK),
+                conn("to-a", "198.19.0.2", "198.19.0.1", "b.ipsm.test", "a.ipsm.test", false, ikeB, "aes128gcm16",
+                        Mode.TUNNEL, "198.18.2.0/24", "198.18.1.0/24", Duration.ZERO, Duration.ZERO, Duration.ZERO, PSK));
+    }
+
+    @Test
+    void pskTunnelModeCarriesTrafficBothWays() throws Exception {
+        try (EnginePair p = tunnelPair("aes128gcm16-prfsha256-ecp256", "aes128gcm16-prfsha256-ecp256")) {
+            p.start();
+            p.awaitUp(1);
+            byte[] ab = TestPackets.udp("198.18.1.10", "198.18.2.20", 1000, 2000, 300);
+            assertArrayEquals(ab, roundTrip(p.dpA, p.dpB, ab));
+            byte[] ba = TestPackets.tcp("198.18.2.20", "198.18.1.10", 2000, 1000, 1200);
+            assertArrayEquals(ba, roundTrip(p.dpB, p.dpA, ba));
+            ChildSa ca = children(p.a).getFirst();
+            ChildSa cb = children(p.b).getFirst();
+            assertEquals(ca.inSpi(), cb.outSpi());
+            assertEquals(ca.outSpi(), cb.inSpi());
+            assertEquals(Mode.TUNNEL, ca.mode());
+            assertTrue(p.logged(p.logA, l -> l.startsWith("IKE_SA to-b[") && l.contains("established")), p.logA.toString());
+        }
+    }
+
+    @Test
+    void transportModeOverIpv6WithCbcAndModp() throws Exception {
+        IkeConfig.Conn a = conn("to-b", "2001:db8:ff::1", "2001:db8:ff::2", "a.ipsm.test", "b.ipsm.test", true,
+                "aes256-sha384-modp2048", "aes256-sha256", Mode.TRANSPORT, null, null, Duration.ZERO, Duration.ZERO,
+                Duration.ZERO, PSK);
+        IkeConfig.Conn b = conn("to-a", "2001:db8:ff::2", "2001:db8:ff::1", "b.ipsm.test", "a.ipsm.test", false,
+                "aes256-sha384-modp2048", "aes256-sha256", Mode.TRANSPORT, null, null, Duration.ZERO, Duration.ZERO,
+                Duration.ZERO, PSK);
+        try (EnginePair p = new EnginePair(a, b)) {
+            p.start();
+            p.awaitUp(1);
+            assertEquals(Mode.TRANSPORT, children(p.a).getFirst().mode());
+            byte[] ab = TestPackets.udp("2001:db8:ff::1", "2001:db8:ff::2", 1000, 2000, 500);
+            assertArrayEquals(ab, roundTrip(p.dpA, p.dpB, ab));
+            byte[] ba = TestPackets.udp("2001:db8:ff::2", "2001:db8:ff::1", 2000, 1000, 64);
+            assertArrayEquals(ba, roundTrip(p.dpB, p.dpA, ba));
+        }
+    }
+
+    @Test
+    void chachaWithCurve25519() throws Exception {
+        try (EnginePair p = tunnelPair("chacha20poly1305-prfsha256-x25519", "chacha20poly1305-prfsha256-x25519")) {
+            p.start();
+            p.awaitUp(1);
+            byte[] ab = TestPackets.udp("198.18.1.10", "198.18.2.20", 1000, 2000, 100);
+            assertArrayEquals(ab, roundTrip(p.dpA, p.dpB, ab));
+        }
+    }
+
+    @Test
+    void wrongPskIsRefusedAndLeavesNoSa() throws Exception {
+        IkeConfig.Conn a = conn("to-b", "198.19.0.1", "198.19.0.2", "a.ipsm.test", "b.ipsm.test", true,
+                "aes128gcm16-prfsha256-ecp256", "aes128gcm16", Mode.TUNNEL, "198.18.1.0/24", "198.18.2.0/24",
+                Duration.ZERO, Duration.ZERO, Duration.ZERO, "another pre-shared key, not ours".getBytes(StandardCharsets.UTF_8));
+        IkeConfig.Conn b = conn("to-a", "198.19.0.2", "198.19.0.1", "b.ipsm.test", "a.ipsm.test", false,
+                "aes128gcm16-prfsha256-ecp256", "aes128gcm16", Mode.TUNNEL, "198.18.2.0/24", "198.18.1.0/24",
+                Duration.ZERO, Duration.ZERO, Duration.ZERO, PSK);
+        try (EnginePair p = new EnginePair(a, b)) {
+            p.start();
+            await("B refuses the AUTH", Duration.ofSeconds(5), () -> count(p.b, "auth_failed") == 1);
+            await("A hears AUTHENTICATION_FAILED", Duration.ofSeconds(5), () -> count(p.a, "peer_refused") >= 1);
+            await("B drops the SA", Duration.ofSeconds(5), () -> p.b.ikeSaCounts().isEmpty());
+            assertEquals(0, established(p.a));
+            assertTrue(p.dpB.securityAssociations().isEmpty());
+            assertTrue(p.dpA.securityAssociations().isEmpty());
+        }
+    }
+
+    @Test
+    void noCommonProposalGetsNoProposalChosen() throws Exception {
+        try (EnginePair p = tunnelPair("aes128gcm16-prfsha256-ecp256", "aes256-sha512-modp2048")) {
+            p.start();
+            await("NO_PROPOSAL_CHOSEN", Duration.ofSeconds(5), () -> count(p.b, "no_proposal_chosen") >= 1
+                    && count(p.a, "peer_refused") >= 1);
+            assertEquals(0, established(p.a));
+            assertTrue(p.b.ikeSaCounts().isEmpty(), "a refused IKE_SA_INIT keeps no state");
+        }
+    }
+
+    @Test
+    void invalidKePayloadMakesTheInitiatorSwitchGroups() throws Exception {
+        try (EnginePair p = tunnelPair("aes128gcm16-prfsha256-ecp256-modp2048", "aes128gcm16-prfsha256-modp2048")) {
+            p.start();
+            p.awaitUp(1);
+            assertEquals(1, count(p.b, "invalid_ke_sent"));
+            assertEquals(1, count(p.a, "init_retries"));
+        }
+    }
+
+    @Test
+    void cookieIsDemandedAndReturned() throws Exception {
+        try (EnginePair p = tunnelPair("aes128gcm16-prfsha256-ecp256", "aes128gcm16-prfsha256-ecp256")) {
+            p.b.setCookieThreshold(0);
+            p.start();
+            p.awaitUp(1);
+            assertEquals(1, count(p.b, "cookie_sent"));
+        }
+    }
+
+    @Test
+    void lostMessagesAreRetransmitted() throws Exception {
+        try (EnginePair p = tunnelPair("aes128gcm16-prfsha256-ecp256", "aes128gcm16-prfsha256-ecp256")) {
+            AtomicInteger init = new AtomicInteger();
+            AtomicInteger auth = new AtomicInteger();
+            // Lose the first answer to IKE_SA_INIT and the first to IKE_AUTH.
+            p.drop = (dir, m) -> dir.equals("b>a") && (isExchange(m, ExchangeType.IKE_SA_INIT) && init.incrementAndGet() == 1
+                    || isExchange(m, ExchangeType.IKE_AUTH) && auth.incrementAndGet() == 1);
+            p.start();
+            p.awaitUp(1);
+            assertTrue(count(p.a, "retransmits") >= 2, p.a.counters().toString());
+            assertTrue(count(p.b, "request_retransmits") >= 2, p.b.counters().toString());
+        }
+    }
+
+    static boolean isExchange(byte[] m, ExchangeType t) {
+        return m.length > 18 && (m[18] & 0xff) == t.value();
+    }
+
+    @Test
+    void deadPeerIsDetectedAndItsSasRemoved() throws Exception {
+        IkeConfig.Conn a = conn("to-b", "198.19.0.1", "198.19.0.2", "a.ipsm.test", "b.ipsm.test", true,
+                "aes128gcm16-prfsha256-ecp256", "aes128gcm16", Mode.TUNNEL, "198.18.1.0/24", "198.18.2.0/24",
+                Duration.ZERO, Duration.ZERO, Duration.ofMillis(300), PSK);
+        IkeConfig.Conn b = conn("to-a", "198.19.0.2", "198.19.0.1", "b.ipsm.test", "a.ipsm.test", false,
+                "aes128gcm16-prfsha256-ecp256", "aes128gcm16", Mode.TUNNEL, "198.18.2.0/24", "198.18.1.0/24",
+                Duration.ZERO, Duration.ZERO, Duration.ZERO, PSK);
+        try (EnginePair p = new EnginePair(a, b)) {
+            p.start();
+            p.awaitUp(1);
+            await("a liveness check answered", Duration.ofSeconds(5), () -> count(p.a, "liveness_ok") >= 1);
+            AtomicBoolean cut = new AtomicBoolean(true);
+            p.drop = (dir, m) -> cut.get();
+            long t0 = System.nanoTime();
+            await("A gives the peer up", Duration.ofSeconds(10), () -> count(p.a, "peer_lost") >= 1);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            // dpd 300 ms + 150 * (1 + 1.5 + 2.25 + 3.375) ms of retransmissions, with slack.
+            assertTrue(ms < 4000, "took " + ms + " ms");
+            await("A removed the SAs", Duration.ofSeconds(2), () -> children(p.a).isEmpty());
+            // A re-initiates; when the wire heals, the SAs come back (B sees INITIAL_CONTACT).
+            cut.set(false);
+            await("SAs back", Duration.ofSeconds(10), () -> established(p.a) == 1 && children(p.a).size() == 1
+                    && established(p.b) == 1);
+            byte[] ab = TestPackets.udp("198.18.1.10", "198.18.2.20", 1000, 2000, 100);
+            assertArrayEquals(ab, roundTrip(p.dpA, p.dpB, ab));
+        }
+    }
+
+    @Test
+    void childAndIkeRekeysUnderTrafficLoseNothing() throws Exception {
+        IkeConfig.Conn a = conn("to-b", "198.19.0.1", "198.19.0.2", "a.ipsm.test", "b.ipsm.test", true,
+                "aes128gcm16-prfsha256-ecp256", "aes128gcm16", Mode.TUNNEL, "198.18.1.0/24", "198.18.2.0/24",
+                Duration.ofMillis(700), Duration.ofMillis(1100), Duration.ZERO, PSK);
+        IkeConfig.Conn b = conn("to-a", "198.19.0.2", "198.19.0.1", "b.ipsm.test", "a.ipsm.test", false,
+                "aes128gcm16-prfsha256-ecp256", "aes128gcm16", Mode.TUNNEL, "198.18.2.0/24", "198.18.1.0/24",
+                Duration.ofMillis(900), Duration.ofMillis(1500), Duration.ZERO, PSK);
+        try (EnginePair p = new EnginePair(a, b)) {
+            p.start();
+            p.awaitUp(1);
+            long end = System.nanoTime() + Duration.ofSeconds(4).toNanos();
+            int sent = 0;
+            byte[] ab = TestPackets.udp("198.18.1.10", "198.18.2.20", 1000, 2000, 200);
+            byte[] ba = TestPackets.udp("198.18.2.20", "198.18.1.10", 2000, 1000, 200);
+            while (System.nanoTime() < end) {
+                assertArrayEquals(ab, roundTrip(p.dpA, p.dpB, ab));
+                assertArrayEquals(ba, roundTrip(p.dpB, p.dpA, ba));
+                sent += 2;
+                Thread.sleep(1);
+            }
+            assertTrue(count(p.a, "child_rekeys") + count(p.b, "child_rekeys") >= 3, p.a.counters() + " " + p.b.counters());
+            assertTrue(count(p.a, "ike_sa_rekeys") >= 1 && count(p.b, "ike_sa_rekeys") >= 1, p.a.counters() + " " + p.b.counters());
+            assertTrue(sent > 100);
+            await("old SAs gone", Duration.ofSeconds(5), () -> p.dpA.securityAssociations().size() == 2
+                    && p.dpB.securityAssociations().size() == 2 && established(p.a) == 1 && established(p.b) == 1);
+        }
+    }
+
+    @Test
+    void hostileMessagesAreCountedAndChangeNothing() throws Exception {
+        try (EnginePair p = tunnelPair("aes128gcm16-prfsha256-ecp256", "aes128gcm16-prfsha256-ecp256")) {
+            p.start();
+            p.awaitUp(1);
+            byte[] auth = p.wire.stream().filter(e -> e.getKey().equals("a>b") && isExchange(e.getValue(), ExchangeType.IKE_AUTH))
+                    .findFirst().orElseThrow().getValue();
+            var from = new java.net.InetSocketAddress(ip("198.19.0.1"), 500);
+            var to = new java.net.InetSocketAddress(ip("198.19.0.2"), 500);
+            List<IkeSa> before = p.b.call(p.b::ikeSas);
+            long children = children(p.b).size();
+            // truncated, garbage, a bit flip in the SK payload, an unknown SPI, an old message ID
+            byte[] truncated = java.util.Arrays.copyOf(auth, 20);
+            byte[] flipped = auth.clone();
+            flipped[flipped.length - 5] ^= 1;
+            byte[] unknownSpi = auth.clone();
+            unknownSpi[8] ^= 0x55;
+            for (byte[] m : List.of(truncated, new byte[] {1, 2, 3}, flipped, unknownSpi)) {
+                p.b.execute(() -> p.b.receive(m, from, to));
+            }
+            await("counted", Duration.ofSeconds(2), () -> count(p.b, "malformed") >= 2 && count(p.b, "unknown_spi") >= 1
+                    && (count(p.b, "integrity") >= 1 || count(p.b, "bad_message_id") >= 1));
+            assertEquals(before, p.b.call(p.b::ikeSas));
+            assertEquals(children, children(p.b).size());
+            assertEquals(1, established(p.b));
+            assertEquals(0, count(p.b, "internal_error"));
+        }
+    }
+}
