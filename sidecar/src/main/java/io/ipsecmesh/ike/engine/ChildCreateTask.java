@@ -96,6 +96,12 @@ final class ChildCreateTask implements IkeTask {
     public Outcome process(IkeSa sa, IkeMessage response) throws IkeFailure {
         try {
             for (NotifyPayload n : response.payloads(NotifyPayload.class)) {
+                if (n.is(NotifyType.TEMPORARY_FAILURE) && rekeyed != null) {
+                    // §2.25: the peer is busy (rekeying the same SA itself): try again shortly.
+                    sa.engine.count("rekey_collisions");
+                    sa.engine.retryRekeyLater(sa, rekeyed);
+                    throw new IkeFailure("rekey_deferred", null, "peer answered TEMPORARY_FAILURE; rekey retried soon");
+                }
                 if (n.isError()) {
                     throw new IkeFailure("child_refused", null, "peer refused the CHILD_SA: "
                             + n.knownType().map(Enum::name).orElse("error " + n.notifyType()));
@@ -129,7 +135,7 @@ final class ChildCreateTask implements IkeTask {
                 rekeyed.removeOutbound(sa.engine);
                 sa.engine.log(sa.name() + " CHILD_SA " + rekeyed.config.name() + " rekeyed: "
                         + String.format("0x%08x", rekeyed.inSpi) + " -> " + child.describe());
-                sa.engine.count("child_rekeys");
+                sa.engine.count("child_rekeys_initiated");
                 sa.queue(InformationalTask.deleteChild(rekeyed));
             }
             return Outcome.DONE;
@@ -166,7 +172,12 @@ final class ChildCreateTask implements IkeTask {
             }
             int spi = ByteBuffer.wrap(n.spi()).getInt();
             old = sa.childByOutSpi(spi);
-            if (old == null || old.state == ChildSa.State.DELETING || old.state == ChildSa.State.DELETED) {
+            if (old != null && old.state == ChildSa.State.REKEYING) {
+                // Both sides rekey this CHILD_SA at once: ours goes on, the peer retries (§2.25).
+                throw new IkeFailure("rekey_collisions", NotifyType.TEMPORARY_FAILURE, "CHILD_SA "
+                        + old.config.name() + " is being rekeyed by us");
+            }
+            if (old == null || old.state != ChildSa.State.INSTALLED) {
                 NotifyPayload notFound = new NotifyPayload(ProtocolId.ESP.value(), n.spi(),
                         NotifyType.CHILD_SA_NOT_FOUND.value(), new byte[0]);
                 sa.engine.count("child_not_found");
@@ -212,6 +223,7 @@ final class ChildCreateTask implements IkeTask {
                 // The initiator installs both new halves when our response arrives; our new outbound
                 // half waits for its DELETE of the old pair (or 10 s), so nothing we send is lost.
                 child.expireTimer = sa.engine.schedule(10_000, () -> Responder.finishRekey(sa, previous));
+                sa.engine.count("child_rekeys_answered");
                 sa.engine.log(sa.name() + " CHILD_SA " + old.config.name() + " rekey answered: "
                         + child.describe());
             }

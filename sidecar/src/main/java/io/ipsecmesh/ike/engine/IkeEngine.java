@@ -464,6 +464,15 @@ public final class IkeEngine implements AutoCloseable {
         }
     }
 
+    /** After a rekey collision (TEMPORARY_FAILURE): try again in 0.5-1.5 s. */
+    void retryRekeyLater(IkeSa sa, ChildSa child) {
+        schedule(500 + random.nextInt(1000), () -> rekeyChild(sa, child));
+    }
+
+    void retryIkeRekeyLater(IkeSa sa) {
+        schedule(500 + random.nextInt(1000), () -> rekeyIke(sa));
+    }
+
     void ikeRekeyed(IkeSa old, IkeSa next) {
         next.state = IkeSa.State.ESTABLISHED;
         for (Timer t : new Timer[] {old.dpdTimer, old.rekeyTimer}) {
@@ -471,7 +480,6 @@ public final class IkeEngine implements AutoCloseable {
                 t.cancel();
             }
         }
-        count("ike_sa_rekeys");
         log("IKE_SA " + old.name() + " rekeyed to " + next.name() + " spis "
                 + String.format("%016x_i %016x_r", next.spiI, next.spiR) + " " + next.algorithms());
         armTimers(next);
@@ -528,7 +536,8 @@ public final class IkeEngine implements AutoCloseable {
 
     void removeChild(IkeSa sa, ChildSa child, String reason) {
         child.uninstall(this);
-        sa.children.remove(child);
+        IkeSa owner = ownerOf(child);
+        (owner != null ? owner : sa).children.remove(child);
         childSpis.remove(child.inSpi);
     }
 

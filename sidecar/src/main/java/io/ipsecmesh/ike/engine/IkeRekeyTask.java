@@ -60,6 +60,11 @@ final class IkeRekeyTask implements IkeTask {
     public Outcome process(IkeSa sa, IkeMessage response) throws IkeFailure {
         try {
             for (NotifyPayload n : response.payloads(NotifyPayload.class)) {
+                if (n.is(NotifyType.TEMPORARY_FAILURE)) {
+                    sa.engine.count("rekey_collisions");
+                    sa.engine.retryIkeRekeyLater(sa);
+                    throw new IkeFailure("rekey_deferred", null, "peer answered TEMPORARY_FAILURE; rekey retried soon");
+                }
                 if (n.isError()) {
                     throw new IkeFailure("ike_rekey_refused", null, "peer refused the IKE SA rekey: "
                             + n.knownType().map(Enum::name).orElse("error " + n.notifyType()));
@@ -93,6 +98,7 @@ final class IkeRekeyTask implements IkeTask {
             IkeSa next = new IkeSa(sa.engine, sa.connection, true, newSpi, ByteBuffer.wrap(chosen.spi()).getLong(),
                     sa.local, sa.remote);
             complete(sa, next, proposal, nonce.clone(), nonces.getFirst().nonce(), gir);
+            sa.engine.count("ike_rekeys_initiated");
             sa.queue(InformationalTask.deleteIke());
             return Outcome.DONE;
         } finally {
@@ -131,6 +137,7 @@ final class IkeRekeyTask implements IkeTask {
         old.state = IkeSa.State.REKEYED;
         old.engine.register(next);
         old.engine.ikeRekeyed(old, next);
+        old.migrateTasks(next);
     }
 
     // ------------------------------------------------------------------------------ responder
@@ -181,6 +188,7 @@ final class IkeRekeyTask implements IkeTask {
                             ByteBuffer.allocate(8).putLong(ourSpi).array(), chosen.transforms()))),
                     new NoncePayload(nr), ke.kePayload());
             complete(sa, next, proposal, nonces.getFirst().nonce(), nr.clone(), gir);
+            sa.engine.count("ike_rekeys_answered");
             return new Responder.Reply(reply, null);
         } finally {
             ke.destroy();

@@ -394,22 +394,31 @@ public final class IkeSa {
 
     // ---------------------------------------------------------------- life cycle
 
-    ChildSa childByInSpi(int spi) {
-        for (ChildSa c : children) {
-            if (c.inSpi == spi) {
-                return c;
+    /**
+     * The CHILD_SA whose outbound SPI is {@code spi} (the peer's inbound SPI, as in its REKEY_SA
+     * and DELETE payloads). After an IKE SA rekey the peer may still name a child on the old IKE
+     * SA for a moment; the children moved to the successor, so it is searched too.
+     */
+    ChildSa childByOutSpi(int spi) {
+        for (IkeSa s = this; s != null; s = s.successor) {
+            for (ChildSa c : s.children) {
+                if (c.outSpi == spi) {
+                    return c;
+                }
             }
         }
         return null;
     }
 
-    ChildSa childByOutSpi(int spi) {
-        for (ChildSa c : children) {
-            if (c.outSpi == spi) {
-                return c;
+    /** Hands the queued exchanges that concern CHILD_SAs to the SA that replaced this one. */
+    void migrateTasks(IkeSa next) {
+        for (java.util.Iterator<IkeTask> it = pending.iterator(); it.hasNext(); ) {
+            IkeTask t = it.next();
+            if (t instanceof ChildCreateTask || t instanceof InformationalTask i && i.kind() == InformationalTask.Kind.DELETE_CHILD) {
+                it.remove();
+                next.queue(t);
             }
         }
-        return null;
     }
 
     /** Called by the engine when the SA dies: stops timers, fails queued tasks, zeroes keys. */

@@ -202,18 +202,26 @@ class IkeEngineTest {
         }
     }
 
-    @Test
-    void childAndIkeRekeysUnderTrafficLoseNothing() throws Exception {
+    /**
+     * One side rekeys the CHILD_SA, the other the IKE SA, then the other way round (acceptance:
+     * rekeys started by each side), while packets flow both ways: none is lost.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "initiator rekeys the {0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"child", "ike"})
+    void childAndIkeRekeysUnderTrafficLoseNothing(String initiatorRekeys) throws Exception {
+        boolean aChild = initiatorRekeys.equals("child");
+        Duration childRekey = Duration.ofMillis(600);
+        Duration ikeRekey = Duration.ofMillis(1000);
         IkeConfig.Conn a = conn("to-b", "198.19.0.1", "198.19.0.2", "a.ipsm.test", "b.ipsm.test", true,
                 "aes128gcm16-prfsha256-ecp256", "aes128gcm16", Mode.TUNNEL, "198.18.1.0/24", "198.18.2.0/24",
-                Duration.ofMillis(700), Duration.ofMillis(1100), Duration.ZERO, PSK);
+                aChild ? childRekey : Duration.ZERO, aChild ? Duration.ZERO : ikeRekey, Duration.ZERO, PSK);
         IkeConfig.Conn b = conn("to-a", "198.19.0.2", "198.19.0.1", "b.ipsm.test", "a.ipsm.test", false,
                 "aes128gcm16-prfsha256-ecp256", "aes128gcm16", Mode.TUNNEL, "198.18.2.0/24", "198.18.1.0/24",
-                Duration.ofMillis(900), Duration.ofMillis(1500), Duration.ZERO, PSK);
+                aChild ? Duration.ZERO : childRekey, aChild ? ikeRekey : Duration.ZERO, Duration.ZERO, PSK);
         try (EnginePair p = new EnginePair(a, b)) {
             p.start();
             p.awaitUp(1);
-            long end = System.nanoTime() + Duration.ofSeconds(4).toNanos();
+            long end = System.nanoTime() + Duration.ofSeconds(3).toNanos();
             int sent = 0;
             byte[] ab = TestPackets.udp("198.18.1.10", "198.18.2.20", 1000, 2000, 200);
             byte[] ba = TestPackets.udp("198.18.2.20", "198.18.1.10", 2000, 1000, 200);
@@ -223,11 +231,43 @@ class IkeEngineTest {
                 sent += 2;
                 Thread.sleep(1);
             }
-            assertTrue(count(p.a, "child_rekeys") + count(p.b, "child_rekeys") >= 3, p.a.counters() + " " + p.b.counters());
-            assertTrue(count(p.a, "ike_sa_rekeys") >= 1 && count(p.b, "ike_sa_rekeys") >= 1, p.a.counters() + " " + p.b.counters());
+            IkeEngine childSide = aChild ? p.a : p.b;
+            IkeEngine ikeSide = aChild ? p.b : p.a;
+            String counters = "a " + p.a.counters() + " b " + p.b.counters();
+            assertTrue(count(childSide, "child_rekeys_initiated") >= 3, counters);
+            assertTrue(count(ikeSide, "child_rekeys_answered") >= 3, counters);
+            assertTrue(count(ikeSide, "ike_rekeys_initiated") >= 2, counters);
+            assertTrue(count(childSide, "ike_rekeys_answered") >= 2, counters);
             assertTrue(sent > 100);
             await("old SAs gone", Duration.ofSeconds(5), () -> p.dpA.securityAssociations().size() == 2
-                    && p.dpB.securityAssociations().size() == 2 && established(p.a) == 1 && established(p.b) == 1);
+                    && p.dpB.securityAssociations().size() == 2 && p.a.ikeSaCounts().size() == 1
+                    && established(p.a) == 1 && established(p.b) == 1);
+        }
+    }
+
+    @Test
+    void simultaneousRekeysAreResolved() throws Exception {
+        Duration rekey = Duration.ofMillis(400);
+        IkeConfig.Conn a = conn("to-b", "198.19.0.1", "198.19.0.2", "a.ipsm.test", "b.ipsm.test", true,
+                "aes128gcm16-prfsha256-ecp256", "aes128gcm16", Mode.TUNNEL, "198.18.1.0/24", "198.18.2.0/24",
+                rekey, Duration.ofMillis(700), Duration.ZERO, PSK);
+        IkeConfig.Conn b = conn("to-a", "198.19.0.2", "198.19.0.1", "b.ipsm.test", "a.ipsm.test", false,
+                "aes128gcm16-prfsha256-ecp256", "aes128gcm16", Mode.TUNNEL, "198.18.2.0/24", "198.18.1.0/24",
+                rekey, Duration.ofMillis(700), Duration.ZERO, PSK);
+        try (EnginePair p = new EnginePair(a, b)) {
+            p.start();
+            p.awaitUp(1);
+            long end = System.nanoTime() + Duration.ofSeconds(4).toNanos();
+            byte[] ab = TestPackets.udp("198.18.1.10", "198.18.2.20", 1000, 2000, 200);
+            byte[] ba = TestPackets.udp("198.18.2.20", "198.18.1.10", 2000, 1000, 200);
+            while (System.nanoTime() < end) {
+                assertArrayEquals(ab, roundTrip(p.dpA, p.dpB, ab));
+                assertArrayEquals(ba, roundTrip(p.dpB, p.dpA, ba));
+                Thread.sleep(1);
+            }
+            String counters = "a " + p.a.counters() + " b " + p.b.counters();
+            assertTrue(count(p.a, "child_rekeys_initiated") + count(p.b, "child_rekeys_initiated") >= 6, counters);
+            assertEquals(0, count(p.a, "internal_error") + count(p.b, "internal_error"), counters);
         }
     }
 
