@@ -1,0 +1,275 @@
+#!/usr/bin/env python3
+"""Wire tools for the strongSwan interop harness (e2e/interop/strongswan.sh).
+Standard library only (tshark for `timing`). Captures: classic pcap, Ethernet (tcpdump -w).
+
+  wire.py classify PCAP --outer A,B --inner X,Y [--pattern HEX] [--need-udp-esp]
+      Sort every frame of an underlay capture: IKE on UDP 500, IKE on UDP 4500 (non-ESP
+      marker: four zero bytes after the UDP header), NAT keepalives (UDP 4500, one byte
+      0xFF), ESP in UDP 4500 (RFC 3948: the four bytes are a non-zero SPI), raw ESP, and
+      non-first IP fragments, all between the outer addresses A and B; ARP, IPv6 neighbour
+      discovery and MLD are ignored. Anything else is "other" and fails, in particular any
+      frame with an inner address X or Y in its IP header (plaintext of the tunnel). With
+      --pattern, no frame may contain those bytes (the ping payload). --need-udp-esp: ESP in
+      UDP must be seen in both directions (A->B and B->A). Prints one summary line; exit 0 =
+      clean.
+
+  wire.py timing PCAP
+      With tshark: time from the first IKE_SA_INIT request to the first IKE_AUTH response
+      on the wire, in ms; also how many IKE_SA_INIT requests there were (a COOKIE or
+      INVALID_KE_PAYLOAD round adds one) and who initiated.
+
+  wire.py udp-listen PORT OUT [--seconds S] [--idle I]
+      Receive UDP datagrams on [::]:PORT (IPv4 and IPv6) for S seconds (default 3), or until
+      nothing came for I seconds after the first datagram; write
+      one line per datagram to OUT: "<source address> <payload hex>". Prints "ready".
+
+  wire.py udp-send DST[,DST...] PORT HEX [HEX ...] [--sport P]
+      Send one datagram per HEX payload to each DST:PORT (from source port P if given).
+"""
+import argparse
+import ipaddress
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+ETH_IPV4, ETH_IPV6, ETH_ARP, ETH_VLAN = 0x0800, 0x86DD, 0x0806, 0x8100
+ND_MLD = {130, 131, 132, 133, 134, 135, 136, 137, 143}
+
+
+def frames(path):
+    with open(path, "rb") as f:
+        hdr = f.read(24)
+        if len(hdr) < 24:
+            return
+        magic = struct.unpack("<I", hdr[:4])[0]
+        if magic in (0xA1B2C3D4, 0xA1B23C4D):
+            endian = "<"
+        elif magic in (0xD4C3B2A1, 0x4D3CB2A1):
+            endian = ">"
+        else:
+            sys.exit(f"{path}: not a classic pcap file")
+        linktype = struct.unpack(endian + "I", hdr[20:24])[0]
+        if linktype != 1:
+            sys.exit(f"{path}: link type {linktype}, want Ethernet (1)")
+        while True:
+            rec = f.read(16)
+            if len(rec) < 16:
+                return
+            _, _, incl, orig = struct.unpack(endian + "IIII", rec)
+            data = f.read(incl)
+            if len(data) < incl:
+                return
+            yield data, orig
+
+
+def parse_ip(frame):
+    """-> (version, src, dst, proto, l4 offset or None for a non-first fragment, frame) or None."""
+    if len(frame) < 14:
+        return None
+    etype = struct.unpack("!H", frame[12:14])[0]
+    off = 14
+    if etype == ETH_VLAN and len(frame) >= 18:
+        etype = struct.unpack("!H", frame[16:18])[0]
+        off = 18
+    if etype == ETH_IPV4:
+        if len(frame) < off + 20:
+            return ("short",)
+        ihl = (frame[off] & 0x0F) * 4
+        frag = struct.unpack("!H", frame[off + 6:off + 8])[0] & 0x1FFF
+        src = ipaddress.ip_address(frame[off + 12:off + 16])
+        dst = ipaddress.ip_address(frame[off + 16:off + 20])
+        return (4, src, dst, frame[off + 9], None if frag else off + ihl)
+    if etype == ETH_IPV6:
+        if len(frame) < off + 40:
+            return ("short",)
+        src = ipaddress.ip_address(frame[off + 8:off + 24])
+        dst = ipaddress.ip_address(frame[off + 24:off + 40])
+        nh, p = frame[off + 6], off + 40
+        while nh in (0, 43, 60, 44):   # hop-by-hop, routing, destination options, fragment
+            if len(frame) < p + 8:
+                return (6, src, dst, nh, None)
+            if nh == 44:
+                fragoff = struct.unpack("!H", frame[p + 2:p + 4])[0] >> 3
+                nh2 = frame[p]
+                if fragoff:
+                    return (6, src, dst, nh2, None)
+                nh, p = nh2, p + 8
+            else:
+                nh, p = frame[p], p + (frame[p + 1] + 1) * 8
+        return (6, src, dst, nh, p)
+    if etype == ETH_ARP:
+        return ("arp",)
+    return ("other-ethertype", etype)
+
+
+def classify(args):
+    outer = {ipaddress.ip_address(a) for a in args.outer.split(",")}
+    a_addr, b_addr = [ipaddress.ip_address(a) for a in args.outer.split(",")]
+    inner = {ipaddress.ip_address(a) for a in args.inner.split(",")}
+    pattern = bytes.fromhex(args.pattern) if args.pattern else None
+    counts = {k: 0 for k in ("ike500", "ike4500", "keepalive", "esp_udp_ab", "esp_udp_ba",
+                             "esp_raw", "fragment", "ignored", "other")}
+    examples = []
+
+    def other(i, why):
+        counts["other"] += 1
+        if len(examples) < 5:
+            examples.append(f"frame {i}: {why}")
+
+    n = 0
+    for i, (frame, _) in enumerate(frames(args.pcap), 1):
+        n += 1
+        if pattern and pattern in frame:
+            other(i, "contains the plaintext pattern")
+            continue
+        ip = parse_ip(frame)
+        if ip is None or ip[0] == "short":
+            other(i, "truncated frame")
+            continue
+        if ip[0] == "arp":
+            counts["ignored"] += 1
+            continue
+        if ip[0] == "other-ethertype":
+            other(i, f"ethertype 0x{ip[1]:04x}")
+            continue
+        ver, src, dst, proto, l4 = ip
+        if src in inner or dst in inner:
+            other(i, f"plaintext of the tunnel: IPv{ver} {src} -> {dst} proto {proto}")
+            continue
+        if proto == 58 and l4 is not None and len(frame) > l4 and frame[l4] in ND_MLD:
+            counts["ignored"] += 1
+            continue
+        if src not in outer or dst not in outer or src == dst:
+            other(i, f"IPv{ver} {src} -> {dst} proto {proto}: not between the nodes")
+            continue
+        if l4 is None:
+            counts["fragment"] += 1
+            continue
+        if proto == 50:
+            counts["esp_raw"] += 1
+            continue
+        if proto != 17 or len(frame) < l4 + 8:
+            other(i, f"IPv{ver} {src} -> {dst} proto {proto}")
+            continue
+        sport, dport, ulen = struct.unpack("!HHH", frame[l4:l4 + 6])
+        payload = frame[l4 + 8:l4 + max(ulen, 8)]   # by the UDP length: no Ethernet padding
+        if sport == 500 and dport == 500:
+            counts["ike500"] += 1
+        elif sport == 4500 and dport == 4500:
+            if payload == b"\xff":
+                counts["keepalive"] += 1
+            elif len(payload) >= 4 and payload[:4] == b"\0\0\0\0":
+                counts["ike4500"] += 1
+            elif len(payload) >= 8:
+                counts["esp_udp_ab" if src == a_addr else "esp_udp_ba"] += 1
+            else:
+                other(i, f"UDP 4500 with a {len(payload)}-byte payload")
+        else:
+            other(i, f"UDP {sport} -> {dport}")
+    ok = counts["other"] == 0 and n > 0
+    if args.need_udp_esp and (counts["esp_udp_ab"] == 0 or counts["esp_udp_ba"] == 0):
+        ok = False
+        examples.append("ESP in UDP not seen in both directions")
+    summary = " ".join(f"{k}={v}" for k, v in counts.items())
+    print(f"{n} frames: {summary}" + ("" if ok else "; " + "; ".join(examples)))
+    return 0 if ok else 1
+
+
+def timing(args):
+    out = subprocess.run(
+        ["tshark", "-r", args.pcap, "-Y", "isakmp", "-T", "fields", "-E", "separator=,",
+         "-e", "frame.time_relative", "-e", "isakmp.exchangetype", "-e", "isakmp.flags",
+         "-e", "ip.src", "-e", "ipv6.src", "-e", "udp.srcport", "-e", "udp.dstport"],
+        capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit("tshark: " + out.stderr.strip())
+    init_req, auth_resp, initiator, n_init = None, None, None, 0
+    for line in out.stdout.splitlines():
+        f = line.split(",")
+        if len(f) < 7 or not f[1] or not f[2]:
+            continue
+        t, xch, flags = float(f[0]), int(f[1].split(";")[0]), int(f[2].split(";")[0], 0)
+        response = bool(flags & 0x20)
+        if xch == 34 and not response:
+            n_init += 1
+            if init_req is None:
+                init_req, initiator = t, (f[3] or f[4])
+        if xch == 35 and response and init_req is not None and auth_resp is None:
+            auth_resp = t
+    if init_req is None or auth_resp is None:
+        print("no IKE_SA_INIT request / IKE_AUTH response in the capture")
+        return 1
+    print(f"{(auth_resp - init_req) * 1000:.2f} ms IKE_SA_INIT request -> IKE_AUTH response "
+          f"(initiator {initiator}, {n_init} IKE_SA_INIT request(s))")
+    return 0
+
+
+def udp_listen(args):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.bind(("::", args.port))
+    deadline = time.monotonic() + args.seconds
+    print("ready", flush=True)
+    got = 0
+    with open(args.out, "w") as out:
+        while True:
+            left = deadline - time.monotonic()
+            if got and args.idle:
+                left = min(left, args.idle)
+            if left <= 0:
+                break
+            s.settimeout(left)
+            try:
+                data, peer = s.recvfrom(65535)
+            except socket.timeout:
+                break
+            src = peer[0].removeprefix("::ffff:")
+            got += 1
+            out.write(f"{src} {data.hex()}\n")
+            out.flush()
+    return 0
+
+
+def udp_send(args):
+    for dst in args.dst.split(","):
+        fam = socket.AF_INET6 if ":" in dst else socket.AF_INET
+        s = socket.socket(fam, socket.SOCK_DGRAM)
+        if args.sport:
+            s.bind(("::" if fam == socket.AF_INET6 else "0.0.0.0", args.sport))
+        for h in args.payloads:
+            s.sendto(bytes.fromhex(h), (dst, args.port))
+            time.sleep(0.02)
+        s.close()
+    return 0
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("classify")
+    c.add_argument("pcap")
+    c.add_argument("--outer", required=True)
+    c.add_argument("--inner", required=True)
+    c.add_argument("--pattern")
+    c.add_argument("--need-udp-esp", action="store_true")
+    t = sub.add_parser("timing")
+    t.add_argument("pcap")
+    l = sub.add_parser("udp-listen")
+    l.add_argument("port", type=int)
+    l.add_argument("out")
+    l.add_argument("--seconds", type=float, default=3.0)
+    l.add_argument("--idle", type=float, default=0.0)
+    s = sub.add_parser("udp-send")
+    s.add_argument("dst")
+    s.add_argument("port", type=int)
+    s.add_argument("payloads", nargs="+")
+    s.add_argument("--sport", type=int)
+    a = p.parse_args()
+    return {"classify": classify, "timing": timing, "udp-listen": udp_listen,
+            "udp-send": udp_send}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
