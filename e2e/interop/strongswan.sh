@@ -252,7 +252,9 @@ ours_start() {
     fi
     ours_config "$side" "$d/ike.conf"
     ours_steer "$ns"
-    local args=(ike --config "$d/ike.conf" --tun "$OURS_TUN" --stats "$d/stats" --keys-log "$d/keys.log")
+    # --mtu: the TUN takes whole ESP-in-UDP packets up to the underlay MTU (like the rig).
+    local args=(ike --config "$d/ike.conf" --tun "$OURS_TUN" --mtu "$RIG_UNDERLAY_MTU" --stats "$d/stats"
+                --stats-interval-ms 200 --keys-log "$d/keys")
     echo "=== $(date +%T) start: ${cmd[*]} ${args[*]}" >>"$log"
     rig_spawn "$ns" "$log" "${cmd[@]}" "${args[@]}"
     PID[$side]=$RIG_SPAWNED_PID

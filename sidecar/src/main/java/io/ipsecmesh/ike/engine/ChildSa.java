@@ -228,7 +228,7 @@ public final class ChildSa {
 
     /** One line: name, SPIs, algorithms, mode, selectors (never keys). */
     String describe() {
-        return config.name() + " spis in " + String.format("0x%08x", inSpi) + " out " + String.format("0x%08x", outSpi)
+        return "spis in " + String.format("0x%08x", inSpi) + " out " + String.format("0x%08x", outSpi)
                 + " " + proposal + " " + mode.name().toLowerCase() + " " + Selectors.format(localTs) + " === "
                 + Selectors.format(remoteTs);
     }

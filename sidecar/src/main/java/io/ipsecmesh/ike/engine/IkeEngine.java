@@ -502,7 +502,8 @@ public final class IkeEngine implements AutoCloseable {
 
     void childEstablished(IkeSa sa, ChildSa child) {
         count("child_sa_established");
-        log("CHILD_SA " + sa.name() + "/" + child.describe() + (sa.natDetected ? " udp-encap" : ""));
+        log("CHILD_SA " + sa.name() + "/" + child.config.name() + " established " + child.describe()
+                + (sa.natDetected ? " udp-encap" : ""));
         IkeConfig.Child c = child.config;
         if (!c.rekeyTime().isZero()) {
             child.rekeyTimer = schedule(jitter(c.rekeyTime().toMillis()), () -> rekeyChild(sa, child));
