@@ -14,7 +14,8 @@ Standard library only. Captures are classic pcap with Ethernet link type (tcpdum
       protected traffic need not be seen at all (fault tests: only "nothing else" is
       checked). --tos N: every protected frame's IPv4 TOS / IPv6 traffic class must be N
       (the traffic sent had N: tunnel mode copies DSCP and ECN, RFC 4301 5.1.2.1, RFC 6040).
-      Exit 0 = clean.
+      --ike A,B: IKE (UDP 500, or UDP 4500 with the non-ESP marker) between A and B is
+      allowed too (the IKE daemons' own traffic). Exit 0 = clean.
 
   pkt.py pick PCAP --proto esp|ah --encap none|udp --src A --dst B [--min-len N] [--last]
       Print a description of the first (--last: last) complete protected frame A -> B of
@@ -50,6 +51,13 @@ Standard library only. Captures are classic pcap with Ethernet link type (tcpdum
       with a good ICV (tshark checks GCM tags and HMACs; not with ESN, which tshark 4.0 does
       not model: then only the decryption is checked). Frames in both directions needed.
       Exit 0 = all decoded, 1 = failure, 3 = not checkable (an algorithm tshark lacks).
+      --esp-sa FILE instead of --conf: the esp_sa rows the IKE daemon's --keys-log wrote.
+
+  pkt.py ike PCAP --keys DIR [--no-decrypt]
+      Independent check of our IKE messages with Wireshark: tshark (WIRESHARK_CONFIG_DIR=DIR,
+      where the daemon's --keys-log wrote ikev2_decryption_table) dissects every IKE message
+      without a malformed mark or an incorrect integrity checksum and decrypts every SK
+      payload (--no-decrypt: a cipher tshark 4.0 lacks, ChaCha20-Poly1305).
 """
 import argparse
 import json
@@ -193,6 +201,8 @@ class Pkt:
             return "esp"
         if self.proto == AH:
             return "ah"
+        if self.proto == UDP and 500 in (self.sport, self.dport):
+            return "udp-ike"
         if self.proto == UDP and 4500 in (self.sport, self.dport):
             body = self.frame[self.l4 + 8:]
             if body == b"\xff":
@@ -234,6 +244,7 @@ def expected_kind(a):
 def cmd_classify(a):
     frames = read_pcap(a.pcap)
     outer = set(a.outer.split(","))
+    ike = set(a.ike.split(",")) if a.ike else set()
     want = expected_kind(a)
     pattern = bytes.fromhex(a.pattern) if a.pattern else None
     counts, bad, dirs, pattern_hits, truncated = {}, [], {}, 0, 0
@@ -247,6 +258,11 @@ def cmd_classify(a):
             pattern_hits += 1
             bad.append(f"#{i} payload pattern visible: {p.describe()}")
         if k in ("ctrl", "udp-keepalive"):
+            continue
+        if k == "udp-ike" and a.ike:
+            if p.src in ike and p.dst in ike:
+                continue
+            bad.append(f"#{i} IKE between unexpected addresses: {p.describe()}")
             continue
         if k != want:
             bad.append(f"#{i} {k}: {p.describe()}")
@@ -403,6 +419,8 @@ TSHARK_INTEG = {"none": "NULL", "sha256": "HMAC-SHA-256-128 [RFC4868]",
 
 def cmd_decode(a):
     import subprocess
+    if a.esp_sa:
+        return decode_with(a, [l.strip() for l in open(a.esp_sa) if l.strip()], False)
     sas = list(parse_conf_sas(a.conf).values())
     esp = [x for x in sas if x.get("proto") == "esp"]
     if not esp:
@@ -421,7 +439,16 @@ def cmd_decode(a):
         key = key if key.startswith("0x") else "0x" + key
         ikey = x.get("ikey", "")
         ikey = "" if not ikey else (ikey if ikey.startswith("0x") else "0x" + ikey)
-        opts += ["-o", f'uat:esp_sa:"{fam}","{x["src"]}","{x["dst"]}","0x{int(x["spi"], 0):08x}","{enc}","{key}","{integ}","{ikey}"']
+        opts += [f'"{fam}","{x["src"]}","{x["dst"]}","0x{int(x["spi"], 0):08x}","{enc}","{key}","{integ}","{ikey}"']
+    return decode_with(a, opts, esn)
+
+
+def decode_with(a, rows, esn):
+    """tshark with these esp_sa rows decrypts every ESP frame to an ICMP echo between the pods."""
+    import subprocess
+    opts = []
+    for row in rows:
+        opts += ["-o", "uat:esp_sa:" + row]
     fields = ["frame.number", "esp.spi", "esp.icv_good", "esp.icv_bad", "ip.src", "ip.dst",
               "ipv6.src", "ipv6.dst", "icmp.type", "icmpv6.type"]
     # tshark reads the datagrams the wire would carry (UDP GSO super-packets cut apart).
@@ -468,6 +495,49 @@ def cmd_decode(a):
     print(f"tshark decrypted {n} ESP frames: {n - len(bad)} ICMP echo {'/'.join(sorted(inner))} with "
           f"{'decryption only (ESN)' if esn else 'good ICV'}, {len(bad)} bad, directions {len(dirs)}")
     for b in bad[:5]:
+        print("  " + b)
+    return 0 if ok else 1
+
+
+def cmd_ike(a):
+    """tshark dissects every IKE message without a malformed or bad-checksum mark and, with the
+    keys the daemon wrote (ikev2_decryption_table in --keys), decrypts every SK payload."""
+    import os
+    import subprocess
+    expanded = a.pcap + ".split.pcap"
+    write_pcap(expanded, [fr for fr, _ in read_pcap(a.pcap)])
+    fields = ["frame.number", "isakmp.exchangetype", "isakmp.flags", "isakmp.nextpayload", "isakmp.enc.decrypted",
+              "isakmp.ikev2.integrity_checksum", "_ws.malformed", "_ws.expert.message"]
+    cmd = ["tshark", "-n", "-r", expanded, "-Y", "isakmp", "-T", "fields", "-E", "occurrence=a",
+           "-E", "separator=|", "-E", "aggregator=,"]
+    for f in fields:
+        cmd += ["-e", f]
+    env = dict(os.environ, WIRESHARK_CONFIG_DIR=a.keys)
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=env)
+    if r.returncode != 0:
+        print(f"tshark failed rc={r.returncode}: {r.stderr.strip()[-300:]}")
+        return 1
+    n = enc = dec = 0
+    bad, exch = [], {}
+    for line in r.stdout.splitlines():
+        f = dict(zip(fields, line.split("|")))
+        n += 1
+        name = {"34": "IKE_SA_INIT", "35": "IKE_AUTH", "36": "CREATE_CHILD_SA", "37": "INFORMATIONAL"}.get(
+            f["isakmp.exchangetype"].split(",")[0], f["isakmp.exchangetype"])
+        exch[name] = exch.get(name, 0) + 1
+        if f["_ws.malformed"]:
+            bad.append(f"frame {f['frame.number']} {name}: malformed")
+        if f["isakmp.ikev2.integrity_checksum"] or "incorrect" in f["_ws.expert.message"]:
+            bad.append(f"frame {f['frame.number']} {name}: integrity checksum incorrect")
+        if "46" in f["isakmp.nextpayload"].split(","):
+            enc += 1
+            if f["isakmp.enc.decrypted"]:
+                dec += 1
+            elif not a.no_decrypt:
+                bad.append(f"frame {f['frame.number']} {name}: SK payload not decrypted")
+    ok = n > 0 and not bad and (a.no_decrypt or dec == enc)
+    print(f"tshark dissected {n} IKE messages {exch}; {dec} of {enc} SK payloads decrypted; {len(bad)} bad")
+    for b in bad[:8]:
         print("  " + b)
     return 0 if ok else 1
 
@@ -629,11 +699,16 @@ def main():
     c.add_argument("--encap", choices=["none", "udp"], default="none")
     c.add_argument("--outer", required=True)
     c.add_argument("--pattern")
+    c.add_argument("--ike", help="A,B: IKE (UDP 500, or 4500 with the non-ESP marker) between these is allowed")
     c.add_argument("--json", action="store_true")
     c.add_argument("--tos", type=lambda x: int(x, 0),
                    help="every protected frame must carry this IPv4 TOS / IPv6 traffic class")
     c.add_argument("--allow-partial", action="store_true",
                    help="protected frames may be missing in one or both directions (fault tests)")
+    ik = sub.add_parser("ike")
+    ik.add_argument("pcap")
+    ik.add_argument("--keys", required=True, help="directory with ikev2_decryption_table")
+    ik.add_argument("--no-decrypt", action="store_true", help="only dissect (a cipher tshark cannot decrypt)")
     sel(sub.add_parser("pick"), False)
     sel(sub.add_parser("replay"), True)
     t = sub.add_parser("tamper")
@@ -660,7 +735,8 @@ def main():
     fg.add_argument("--seq-ahead", type=int, default=1 << 25)
     dc = sub.add_parser("decode")
     dc.add_argument("pcap")
-    dc.add_argument("--conf", required=True)
+    dc.add_argument("--conf", help="manual-keying file with the SAs")
+    dc.add_argument("--esp-sa", help="an esp_sa file as the IKE daemon's --keys-log writes it")
     dc.add_argument("--inner", required=True)
     a = ap.parse_args()
     if a.cmd in ("classify", "pick", "replay", "tamper"):
@@ -673,7 +749,7 @@ def main():
             a.outer = ",".join(socket.inet_ntop(socket.AF_INET6, socket.inet_pton(socket.AF_INET6, x)) if ":" in x else x
                                for x in a.outer.split(","))
     return {"classify": cmd_classify, "pick": cmd_pick, "replay": cmd_replay,
-            "tamper": cmd_tamper, "plain": cmd_plain, "decode": cmd_decode, "forge": cmd_forge}[a.cmd](a)
+            "tamper": cmd_tamper, "plain": cmd_plain, "decode": cmd_decode, "forge": cmd_forge, "ike": cmd_ike}[a.cmd](a)
 
 
 if __name__ == "__main__":

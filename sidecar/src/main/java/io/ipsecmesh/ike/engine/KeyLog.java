@@ -55,7 +55,11 @@ public class KeyLog {
         if (dir == null) {
             return;
         }
-        String row = List.of(sa.src() instanceof Inet6Address ? "IPv6" : "IPv4", address(sa.src()), address(sa.dst()),
+        // Transport mode: the ESP packets carry the hosts' (pods') addresses, not the IKE
+        // endpoints', so the SPI alone identifies the SA.
+        boolean transport = sa.mode() == io.ipsecmesh.sa.Mode.TRANSPORT;
+        String row = List.of(sa.src() instanceof Inet6Address ? "IPv6" : "IPv4",
+                        transport ? "*" : address(sa.src()), transport ? "*" : address(sa.dst()),
                         String.format("0x%08x", sa.spi()), espEncryptionName(sa.encryption()), key(sa.encryptionKey()),
                         espIntegrityName(sa.integrity()), key(sa.integrityKey()))
                 .stream().map(KeyLog::quote).reduce((a, b) -> a + "," + b).orElseThrow();
