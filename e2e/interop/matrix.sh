@@ -7,18 +7,7 @@ set -u -o pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 [ "${1:-}" = -- ] && shift
 EXTRA=("$@")
-SCENARIOS=(
-    "--role initiator --auth cert"
-    "--role initiator --auth psk"
-    "--role responder --auth cert"
-    "--role responder --auth psk"
-    "--role initiator --ike aes128-sha256-modp2048 --esp aes128-sha256"
-    "--role responder --ike aes128-sha256-modp2048"
-    "--role initiator --ike chacha20poly1305-prfsha256-x25519 --esp chacha20poly1305"
-    "--role responder --ike chacha20poly1305-prfsha256-x25519 --auth psk"
-    "--role initiator --family 6"
-    "--role responder --family 6 --auth psk"
-)
+mapfile -t SCENARIOS < <(grep -v '^\s*#' "$HERE/scenarios.txt" | grep -v '^\s*$')
 fails=0
 for s in "${SCENARIOS[@]}"; do
     read -r -a args <<<"$s"

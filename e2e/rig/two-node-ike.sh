@@ -21,8 +21,9 @@
 #   (child), or the other way round (ike), while pod1 pings pod2 every 20 ms for 10 s:
 #   rekeys      each side's log shows the rekeys it started, and they completed
 #   no loss     every ping answered
-# --liveness: node2's daemon is killed (SIGKILL: no DELETE); node1 must notice within its
-#   liveness budget (dpd 1 s + retransmissions 0.5+0.75+1.125 s) and remove the SAs; node2
+# --liveness: node2's daemon is killed (SIGKILL: no DELETE); node1 must notice within 7 s
+#   (dpd 1 s: up to 2 s until the check is sent, then retransmissions after 0.5, 0.75, 1.125
+#   and a last wait of 1.7 s: 6.1 s) and remove the SAs; node2
 #   restarted, the SAs come back (node1 re-initiates) and ping works again.
 #
 # Environment: IPSM_JAR, JAVA_HOME, RIG_ID, RIG_KEEP=1 (as two-node.sh). Exit status 0 only
@@ -260,12 +261,12 @@ if [ -n "$LIVENESS" ]; then
     done
     dt=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
     sas=$(grep -c '^ipsec_sa_packets_total{.*direction="in"}' "$STATS1")
-    if [ -n "$lost" ]; then
+    if [ -n "$lost" ] && awk -v d="$dt" 'BEGIN {exit !(d <= 7)}'; then
         sleep 0.5
         sas=$(grep -c 'direction="in"}' "$STATS1")
-        rig_pass "liveness: node1 noticed the dead peer after ${dt} s (budget 1 + 2.4 s) and removed its SAs ($(grep -m1 'peer unreachable' "$RIG_DIR/node1.log" | cut -d' ' -f2-)); SAs in node1's stats: $sas"
+        rig_pass "liveness: node1 noticed the dead peer after ${dt} s (at most 2 s idle + 4.1 s of retransmissions) and removed its SAs ($(grep -m1 'peer unreachable' "$RIG_DIR/node1.log" | cut -d' ' -f2-)); SAs in node1's stats: $sas"
     else
-        rig_fail "liveness: node1 did not notice the dead peer within 10 s"
+        rig_fail "liveness: node1 did not notice the dead peer within 7 s (${lost:+after ${dt} s}${lost:-not within 10 s})"
     fi
     if start_daemon 2 && wait_established 2 20; then
         ping_check "SAs back after node2's restart: ping pod1 -> pod2" "$NS_POD1" "$P2" 3
