@@ -222,7 +222,7 @@ final class ChildCreateTask implements IkeTask {
                 ChildSa previous = old;
                 // The initiator installs both new halves when our response arrives; our new outbound
                 // half waits for its DELETE of the old pair (or 10 s), so nothing we send is lost.
-                child.expireTimer = sa.engine.schedule(10_000, () -> Responder.finishRekey(sa, previous));
+                sa.engine.schedule(10_000, () -> Responder.finishRekey(sa, previous));
                 sa.engine.count("child_rekeys_answered");
                 sa.engine.log(sa.name() + " CHILD_SA " + old.config.name() + " rekey answered: "
                         + child.describe());

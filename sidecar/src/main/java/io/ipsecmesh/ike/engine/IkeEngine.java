@@ -102,6 +102,7 @@ public final class IkeEngine implements AutoCloseable {
     /** Half-open SAs above which IKE_SA_INIT must carry a COOKIE (§2.6), and the hard limit. */
     private int cookieThreshold = 256;
     private int halfOpenLimit = 4096;
+    private long rekeyedInboundGraceMs = 5000;
     private static final long HALF_OPEN_TIMEOUT_MS = 30_000;
 
     public IkeEngine(List<Connection> connections, DataPlane dataPlane, SecureRandom random, Consumer<String> log,
@@ -536,10 +537,27 @@ public final class IkeEngine implements AutoCloseable {
     }
 
     void removeChild(IkeSa sa, ChildSa child, String reason) {
-        child.uninstall(this);
         IkeSa owner = ownerOf(child);
         (owner != null ? owner : sa).children.remove(child);
+        if (child.successor != null && rekeyedInboundGraceMs > 0 && sa.state != IkeSa.State.DEAD) {
+            // A rekeyed pair: packets the peer sent on it may still be on their way (its ESP
+            // and our IKE take different paths), so the inbound half lives a little longer, as
+            // strongSwan's delete_rekeyed_delay does. Nothing is sent on it any more.
+            child.removeOutbound(this);
+            child.state = ChildSa.State.DELETING;
+            schedule(rekeyedInboundGraceMs, () -> {
+                child.uninstall(this);
+                childSpis.remove(child.inSpi);
+            });
+            return;
+        }
+        child.uninstall(this);
         childSpis.remove(child.inSpi);
+    }
+
+    /** How long the inbound half of a rekeyed CHILD_SA outlives its deletion (default 5 s). */
+    public void setRekeyedInboundGrace(long ms) {
+        this.rekeyedInboundGraceMs = ms;
     }
 
     /** Ends an IKE SA and every CHILD_SA it still holds. */

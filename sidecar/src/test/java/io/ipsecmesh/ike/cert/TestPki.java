@@ -38,11 +38,11 @@ import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /** Test PKIs built with Bouncy Castle: keys, certificates with the extensions a test asks for, CRLs. */
-final class TestPki {
+public final class TestPki {
 
     /** The fixed time of the tests. */
-    static final Instant NOW = Instant.parse("2026-03-01T12:00:00Z");
-    static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
+    public static final Instant NOW = Instant.parse("2026-03-01T12:00:00Z");
+    public static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
 
     private static final AtomicLong SERIAL = new AtomicLong(0x1000);
     private static KeyPair rsa3072;
@@ -50,7 +50,7 @@ final class TestPki {
     private TestPki() {
     }
 
-    static KeyPair p256() {
+    public static KeyPair p256() {
         return ec("secp256r1");
     }
 
@@ -102,11 +102,11 @@ final class TestPki {
     }
 
     /** A certificate and its key pair. */
-    record Issued(X509Certificate cert, KeyPair keys) {
+    public record Issued(X509Certificate cert, KeyPair keys) {
     }
 
     /** A self-signed root CA valid from a year before {@link #NOW} for ten years. */
-    static Issued root(String dn, KeyPair keys) {
+    public static Issued root(String dn, KeyPair keys) {
         return cert(dn, keys).ca(null).selfSigned();
     }
 
@@ -116,7 +116,7 @@ final class TestPki {
     }
 
     /** An end entity with keyUsage digitalSignature and the given dNSName and IP subjectAltNames. */
-    static Issued leaf(String dn, KeyPair keys, Issued issuer, String... sans) {
+    public static Issued leaf(String dn, KeyPair keys, Issued issuer, String... sans) {
         CertBuilder b = cert(dn, keys).keyUsage(KeyUsage.digitalSignature);
         for (String san : sans) {
             b.san(san);
@@ -264,7 +264,7 @@ final class TestPki {
         }
     }
 
-    static String pem(String label, byte[] der) {
+    public static String pem(String label, byte[] der) {
         return "-----BEGIN " + label + "-----\n"
                 + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
                 + "\n-----END " + label + "-----\n";

@@ -39,6 +39,9 @@ final class EnginePair implements AutoCloseable {
     EnginePair(IkeConfig.Conn connA, IkeConfig.Conn connB) throws IOException {
         a = new IkeEngine(List.of(IkeEngine.connection(connA)), dpA, new SecureRandom(), logA::add, KeyLog.NONE);
         b = new IkeEngine(List.of(IkeEngine.connection(connB)), dpB, new SecureRandom(), logB::add, KeyLog.NONE);
+        // Short, so that tests see rekeyed SAs leave the data plane quickly.
+        a.setRekeyedInboundGrace(100);
+        b.setRekeyedInboundGrace(100);
         byAddress.put(connA.local(), a);
         byAddress.put(connB.local(), b);
         a.setTransport((from, to, msg) -> deliver("a>b", b, from, to, msg));
