@@ -3,7 +3,7 @@
 #
 #   e2e/interop/strongswan.sh [--role initiator|responder] [--ike PROPOSAL] [--esp PROPOSAL]
 #       [--auth cert|psk] [--family 4|6] [--peer charon|ours] [--ours ours|charon]
-#       [--timeout S] [--timing] [--iperf-seconds N] [--keep]
+#       [--timeout S] [--timing] [--iperf-seconds N] [--rekey child|ike] [--liveness] [--keep]
 #
 # Two network namespaces joined by one veth ("under" on both ends):
 #
@@ -33,6 +33,13 @@
 #   --timeout S     seconds to wait for the SAs (default 30)
 #   --timing        print the IKE_SA_INIT request -> IKE_AUTH response time on the wire
 #   --iperf-seconds N   length of each iperf3 run (default 3)
+#   --rekey W       (--peer charon, --ours ours) W=child: our daemon rekeys the CHILD_SA every
+#                   3 s and charon the IKE SA every 5 s; W=ike: the other way round; while
+#                   500 pings go ours -> peer every 20 ms (after the other checks)
+#   --liveness      (--peer charon, --ours ours) charon is killed (SIGKILL, no DELETE); our
+#                   side must notice within 7 s (dpd 2 s, retransmissions after 0.5, 0.75,
+#                   1.125 s and a last wait of 1.7 s) and remove its SAs; charon restarted,
+#                   the SAs come back (whoever initiates) and ping passes
 #   --keep          keep the work directory (kept anyway when a check failed)
 #
 # Checks (one PASS/FAIL line each, then a RESULT line; exit 0 only if none failed):
@@ -52,6 +59,9 @@
 #                   underlay addresses; no inner address in any IP header, no ping payload
 #                   pattern (wire.py classify)
 #   (--timing)      TIMING line from the capture (tshark)
+#   rekeys / no loss (--rekey) rekeys started by each side completed (our log and counters),
+#                   every ping answered
+#   liveness / back (--liveness) as described above
 #   socket          (dataplane only) while iperf3 runs, IKE-like and keepalive datagrams
 #                   from the peer to our UDP 4500 reach a socket, ESP does not
 #
@@ -65,7 +75,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 WIRE=$HERE/wire.py
 
 ROLE=initiator IKE=aes128gcm16-prfsha256-ecp256 ESP=aes128gcm16 AUTH=cert FAMILY=4
-PEER=charon OURS=ours TIMEOUT=30 TIMING= IPERF_SECS=3
+PEER=charon OURS=ours TIMEOUT=30 TIMING= IPERF_SECS=3 REKEY= LIVENESS=
 usage() { sed -n "2,/^set -u/p" "$0" | grep "^#" | cut -c3-; exit "${1:-2}"; }
 while [ $# -gt 0 ]; do
     case $1 in
@@ -79,6 +89,8 @@ while [ $# -gt 0 ]; do
         --timeout) TIMEOUT=${2:-}; shift 2 ;;
         --timing) TIMING=1; shift ;;
         --iperf-seconds) IPERF_SECS=${2:-}; shift 2 ;;
+        --rekey) REKEY=${2:-}; shift 2 ;;
+        --liveness) LIVENESS=1; shift ;;
         --keep) RIG_KEEP=1; shift ;;
         -h|--help) usage 0 ;;
         *) echo "unknown option $1" >&2; usage ;;
@@ -94,6 +106,16 @@ if [ "$OURS" = dataplane ] || [ "$PEER" = dataplane ]; then
     case $ESP in aes128gcm16) DP_KEYLEN=20 ;; aes256gcm16|chacha20poly1305) DP_KEYLEN=36 ;;
         *) rig_die "--ours dataplane: --esp aes128gcm16|aes256gcm16|chacha20poly1305" ;; esac
 fi
+case $REKEY in ""|child|ike) ;; *) rig_die "--rekey child|ike" ;; esac
+if [ -n "$REKEY$LIVENESS" ] && { [ "$PEER" != charon ] || [ "$OURS" != ours ]; }; then
+    rig_die "--rekey and --liveness need --peer charon --ours ours"
+fi
+# Rekey intervals (0: never): --rekey child: ours rekeys the CHILD_SA, charon the IKE SA.
+OURS_CHILD_REKEY=0 OURS_IKE_REKEY=0 PEER_CHILD_REKEY=0 PEER_IKE_REKEY=0
+case $REKEY in
+    child) OURS_CHILD_REKEY=3s PEER_IKE_REKEY=5s ;;
+    ike) OURS_IKE_REKEY=5s PEER_CHILD_REKEY=3s ;;
+esac
 [[ $TIMEOUT =~ ^[0-9]+$ ]] || rig_die "--timeout SECONDS"
 [[ $IPERF_SECS =~ ^[0-9]+$ ]] || rig_die "--iperf-seconds N"
 [[ $IKE =~ ^[a-z0-9_-]+$ ]] || rig_die "--ike: strongSwan proposal syntax, e.g. aes128gcm16-prfsha256-ecp256"
@@ -102,7 +124,7 @@ fi
 rig_require_tools tshark swanctl pki openssl unshare ss
 [ -x /usr/lib/ipsec/charon ] || rig_die "no /usr/lib/ipsec/charon (apt-get install strongswan-charon strongswan-swanctl strongswan-pki libcharon-extra-plugins libstrongswan-extra-plugins)"
 
-TAG="$OURS-$ROLE-vs-$PEER-$AUTH-ipv$FAMILY-$IKE-$ESP"
+TAG="$OURS-$ROLE-vs-$PEER-$AUTH-ipv$FAMILY-$IKE-$ESP${REKEY:+-rekey-$REKEY}${LIVENESS:+-liveness}"
 rig_init "interop-$TAG"
 rig_log "scenario: $TAG"
 
@@ -227,12 +249,22 @@ ours_config() {
         fi
         echo "  ike $IKE"
         if [ "${SROLE[$side]}" = initiator ]; then echo "  start yes"; else echo "  start no"; fi
-        echo "  dpd 10"
+        if [ -n "$LIVENESS" ]; then
+            echo "  dpd 2s"
+            echo "  retransmit-timeout 500ms"
+            echo "  retransmit-base 1.5"
+            echo "  retransmit-tries 3"
+        else
+            echo "  dpd 10"
+        fi
+        echo "  rekey-time $OURS_IKE_REKEY"
         echo "  child net"
         echo "    mode tunnel"
         echo "    local-ts ${INNER[$side]}/$PLEN"
         echo "    remote-ts ${INNER[$peer]}/$PLEN"
         echo "    esp $ESP"
+        echo "    rekey-time $OURS_CHILD_REKEY"
+        [ "$OURS_CHILD_REKEY" = 0 ] || echo "    life-time 60s"
     } >"$f"
     chmod 600 "$f"
 }
@@ -334,6 +366,13 @@ EOF
         echo "        remote_addrs = ${UADDR[$peer]}"
         echo "        proposals = $IKE"
         echo "        dpd_delay = 10s"
+        if [ "$PEER_IKE_REKEY" != 0 ]; then
+            echo "        rekey_time = $PEER_IKE_REKEY"
+            echo "        over_time = 60s"
+            echo "        rand_time = 0s"
+        elif [ -n "$REKEY" ]; then
+            echo "        rekey_time = 0s"
+        fi
         echo "        local {"
         echo "            auth = $lauth"
         echo "            id = ${ID[$side]}"
@@ -350,6 +389,14 @@ EOF
         echo "                local_ts = ${INNER[$side]}/$PLEN"
         echo "                remote_ts = ${INNER[$peer]}/$PLEN"
         echo "                esp_proposals = $ESP"
+        if [ "$PEER_CHILD_REKEY" != 0 ]; then
+            echo "                rekey_time = $PEER_CHILD_REKEY"
+            echo "                rand_time = 0s"
+            echo "                life_time = 60s"
+        elif [ -n "$REKEY" ]; then
+            echo "                rekey_time = 0s"
+            echo "                life_time = 0s"
+        fi
         echo "                start_action = $start"
         echo "                dpd_action = $dpd"
         echo "            }"
@@ -385,6 +432,8 @@ charon_swanctl() {
 charon_start() {
     local side=$1 ns=${NS[$1]} d=$RIG_DIR/$1 i
     charon_files "$side"
+    # A killed charon (--liveness) leaves its socket and pid file behind.
+    rm -f "$d/run/charon.vici" "$d/run/charon.pid"
     echo "=== $(date +%T) start charon" >>"$d/charon.out"
     rig_spawn "$ns" "$d/charon.out" env "STRONGSWAN_CONF=$d/strongswan.conf" \
         unshare -m --propagation private sh -c 'mount --bind "$1" /run && exec /usr/lib/ipsec/charon' sh "$d/run"
@@ -632,6 +681,59 @@ else
 fi
 if [ -n "$TIMING" ]; then
     echo "TIMING $(python3 "$WIRE" timing "$CAP" 2>&1) [$TAG]"
+fi
+
+# ---- rekeying under traffic (--rekey) ----
+ours_counter() { awk -F'"} ' -v k="ike_events_total{event=\"$1" 'index($0, k) == 1 {print $2}' "$RIG_DIR/ours/stats"; }
+if [ -n "$REKEY" ]; then
+    out=$(nsx "${NS[ours]}" timeout 30 ping -n -q -c 500 -i 0.02 -W 2 -I "${INNER[ours]}" "${INNER[peer]}" 2>&1)
+    sent=$(awk '/packets transmitted/ {print $1}' <<<"$out"); got=$(awk '/packets transmitted/ {print $4}' <<<"$out")
+    if [ -n "$sent" ] && [ "$sent" = "$got" ] && [ "$sent" -gt 0 ]; then
+        rig_pass "no loss during rekeys: $got/$sent pings answered (every 20 ms)"
+    else
+        rig_fail "no loss during rekeys: ${got:-?}/${sent:-?} answered"
+    fi
+    sleep 0.5
+    ci=$(ours_counter child_rekeys_initiated) ca=$(ours_counter child_rekeys_answered)
+    ii=$(ours_counter ike_rekeys_initiated) ia=$(ours_counter ike_rekeys_answered)
+    if [ "$REKEY" = child ]; then ok=$(( ${ci:-0} >= 3 && ${ia:-0} >= 2 )); else ok=$(( ${ii:-0} >= 2 && ${ca:-0} >= 3 )); fi
+    line="ours started ${ci:-0} CHILD_SA and ${ii:-0} IKE SA rekeys, answered charon's ${ca:-0} CHILD_SA and ${ia:-0} IKE SA rekeys"
+    if [ "$ok" = 1 ] && charon_established peer; then rig_pass "rekeys: $line; charon still ESTABLISHED/INSTALLED"
+    else rig_fail "rekeys: $line"; fi
+fi
+
+# ---- liveness (--liveness): charon killed, noticed, restarted, back ----
+if [ -n "$LIVENESS" ]; then
+    kill -KILL "${PID[peer]}" 2>/dev/null; wait "${PID[peer]}" 2>/dev/null
+    t0=$(date +%s.%N) lost=
+    for ((i = 0; i < 100; i++)); do
+        grep -q 'peer unreachable' "$RIG_DIR/ours/ike.log" && { lost=1; break; }
+        sleep 0.1
+    done
+    dt=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
+    sleep 0.5
+    left=$(grep -c '^ipsec_sa_packets_total' "$RIG_DIR/ours/stats")
+    if [ -n "$lost" ] && awk -v d="$dt" 'BEGIN {exit !(d <= 7)}' && [ "$left" = 0 ]; then
+        rig_pass "liveness: charon killed; ours noticed after ${dt} s and removed its SAs (none left in its stats)"
+    else
+        rig_fail "liveness: noticed=${lost:-no} after ${dt} s, SAs left in stats: $left"
+    fi
+    n0=$(grep -c 'CHILD_SA .* established' "$RIG_DIR/ours/ike.log")
+    back=
+    if side_start peer; then
+        for ((i = 0; i < TIMEOUT * 10; i++)); do
+            if [ "$(grep -c 'CHILD_SA .* established' "$RIG_DIR/ours/ike.log")" -gt "$n0" ] && charon_established peer; then
+                back=1; break
+            fi
+            sleep 0.1
+        done
+    fi
+    n=$(rig_ping "${NS[ours]}" "${INNER[peer]}" 3 -I "${INNER[ours]}")
+    if [ -n "$back" ] && [ "$n" = 3 ]; then
+        rig_pass "back: charon restarted, SAs re-established, ping 3/3"
+    else
+        rig_fail "back: re-established=${back:-no}, ping $n/3"
+    fi
 fi
 
 # Informational: what our daemon counted, and what the steering rules saw.

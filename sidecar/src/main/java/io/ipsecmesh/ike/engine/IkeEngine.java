@@ -423,6 +423,7 @@ public final class IkeEngine implements AutoCloseable {
 
     void established(IkeSa sa) {
         sa.state = IkeSa.State.ESTABLISHED;
+        failures.remove(sa.connection);
         halfOpen.values().remove(sa);
         count("ike_sa_established");
         log("IKE_SA " + sa.name() + " established " + sa.local + "[" + sa.connection.localId() + "]..." + sa.remote
@@ -441,16 +442,23 @@ public final class IkeEngine implements AutoCloseable {
         }
     }
 
+    /** The liveness check fires {@code intervalMs} after the last message from the peer. */
     private void scheduleDpd(IkeSa sa, long intervalMs) {
-        sa.dpdTimer = schedule(intervalMs, () -> {
+        long idleMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sa.lastInboundNanos);
+        sa.dpdTimer = schedule(Math.max(1, intervalMs - idleMs), () -> {
             if (sa.state != IkeSa.State.ESTABLISHED) {
                 return;
             }
-            long idleMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sa.lastInboundNanos);
-            if (idleMs >= intervalMs && !sa.busy()) {
-                sa.queue(InformationalTask.liveness());
+            long idle = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sa.lastInboundNanos);
+            if (idle >= intervalMs) {
+                if (!sa.busy()) {
+                    sa.queue(InformationalTask.liveness());
+                }
+                // While a request is out, its retransmissions decide; check again an interval later.
+                sa.dpdTimer = schedule(intervalMs, () -> scheduleDpd(sa, intervalMs));
+            } else {
+                scheduleDpd(sa, intervalMs);
             }
-            scheduleDpd(sa, intervalMs);
         });
     }
 
@@ -572,24 +580,37 @@ public final class IkeEngine implements AutoCloseable {
             log("CHILD_SA " + sa.name() + "/" + c.config.name() + " " + String.format("0x%08x", c.inSpi) + " removed");
         }
         boolean wasUp = sa.state == IkeSa.State.ESTABLISHED || sa.state == IkeSa.State.DELETING;
+        boolean replaced = sa.successor != null;
         sa.terminate();
         count("ike_sa_deleted");
         log("IKE_SA " + sa.name() + " " + (wasUp ? "deleted" : "failed") + ": " + reason);
+        if (!replaced && sa.connection.conn().start() && running && !reason.equals("shutdown")
+                && !reason.startsWith("peer sent INITIAL_CONTACT")) {
+            reconnectLater(sa.connection);
+        }
     }
 
     /** Retransmissions gave up: the peer is gone. Re-initiate if we are the initiating side. */
     void peerLost(IkeSa sa) {
         count("peer_lost");
-        boolean moved = sa.successor != null;
         destroy(sa, "peer unreachable");
-        if (!moved && sa.connection.conn().start() && running) {
-            long delay = sa.connection.conn().retransmit().timeout().toMillis();
-            schedule(delay, () -> {
-                if (!hasEstablished(sa.connection, null) && !connecting(sa.connection)) {
-                    initiate(sa.connection);
-                }
-            });
-        }
+    }
+
+    /** Failed attempts in a row per connection, for the back-off of re-initiation. */
+    private final Map<Connection, Integer> failures = new HashMap<>();
+
+    /**
+     * A connection that initiates ({@code start yes}) keeps trying: after a lost peer or a
+     * failed attempt, again after the retransmit timeout, doubling up to 30 s.
+     */
+    private void reconnectLater(Connection c) {
+        int n = failures.merge(c, 1, Integer::sum);
+        long delay = Math.min(30_000, c.conn().retransmit().timeout().toMillis() << Math.min(n - 1, 10));
+        schedule(delay, () -> {
+            if (running && !hasEstablished(c, null) && !connecting(c)) {
+                initiate(c);
+            }
+        });
     }
 
     private boolean connecting(Connection c) {
