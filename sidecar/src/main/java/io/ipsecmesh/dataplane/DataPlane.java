@@ -29,6 +29,15 @@ public interface DataPlane {
     /** Removes a policy equal to the given one; false if there was none. */
     boolean removePolicy(Policy policy);
 
+    /**
+     * Several changes published as one snapshot, in this order: the SAs are installed, the new
+     * policies added, the old policies removed, and the named SAs removed (their keys zeroed).
+     * Nothing changes if an SA cannot be installed (IllegalArgumentException). With thousands
+     * of SAs, one snapshot per CHILD_SA half instead of one per entry keeps IKE fast.
+     */
+    void update(List<SaConfig> installSas, List<Policy> addPolicies, List<Policy> removePolicies,
+                List<String> removeSas);
+
     /** Replaces every policy at once (one snapshot: no gap in which traffic goes unprotected). */
     void replacePolicies(List<Policy> policies);
 

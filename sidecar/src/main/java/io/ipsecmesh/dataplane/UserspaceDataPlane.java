@@ -121,6 +121,40 @@ public final class UserspaceDataPlane implements DataPlane {
     }
 
     @Override
+    public synchronized void update(List<SaConfig> installSas, List<Policy> addPolicies, List<Policy> removePolicies,
+                                    List<String> removeSas) {
+        List<SecurityAssociation> added = new ArrayList<>();
+        try {
+            for (SaConfig c : installSas) {
+                if (sas.containsKey(c.name())) {
+                    throw new IllegalArgumentException("an SA named '" + c.name() + "' is installed already");
+                }
+                SecurityAssociation sa = new SecurityAssociation(c, workers, random);
+                sa.setListener(listener);
+                sas.put(c.name(), sa);
+                added.add(sa);
+            }
+        } catch (IllegalArgumentException e) {
+            for (SecurityAssociation sa : added) {
+                sas.remove(sa.name());
+                sa.destroy();
+            }
+            throw e;
+        }
+        policies.addAll(addPolicies);
+        policies.removeAll(removePolicies);
+        List<SecurityAssociation> removed = new ArrayList<>();
+        for (String name : removeSas) {
+            SecurityAssociation sa = sas.remove(name);
+            if (sa != null) {
+                removed.add(sa);
+            }
+        }
+        publish();
+        removed.forEach(SecurityAssociation::destroy);
+    }
+
+    @Override
     public synchronized void replacePolicies(List<Policy> newPolicies) {
         policies.clear();
         policies.addAll(newPolicies);

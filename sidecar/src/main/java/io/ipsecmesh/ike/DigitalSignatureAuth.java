@@ -101,7 +101,8 @@ public final class DigitalSignatureAuth {
         }
         byte[] signature;
         try {
-            Signature s = Signature.getInstance(algorithm.jceName());
+            Signature s = algorithm.isEcdsa() ? Signature.getInstance(algorithm.jceName(), EcProvider.get())
+                    : Signature.getInstance(algorithm.jceName());
             if (algorithm.parameters() != null) {
                 s.setParameter(algorithm.parameters());
             }
@@ -228,7 +229,10 @@ public final class DigitalSignatureAuth {
             throws IkeAuthException {
         boolean ok;
         try {
-            Signature s = Signature.getInstance(jceName);
+            // DER-encoded ECDSA (RFC 7427) verifies on Bouncy Castle (fast P-256/P-384);
+            // the P1363 names of the classic methods exist only in the JDK.
+            Signature s = jceName.endsWith("withECDSA") ? Signature.getInstance(jceName, EcProvider.get())
+                    : Signature.getInstance(jceName);
             if (params != null) {
                 s.setParameter(params);
             }

@@ -141,7 +141,8 @@ public enum KeyExchangeGroup {
     public KeyExchange generate(SecureRandom random) {
         Objects.requireNonNull(random, "random");
         try {
-            KeyPairGenerator kpg = KeyPairGenerator.getInstance(keyPairAlgorithm());
+            KeyPairGenerator kpg = isEc() ? KeyPairGenerator.getInstance(keyPairAlgorithm(), EcProvider.get())
+                    : KeyPairGenerator.getInstance(keyPairAlgorithm());
             switch (this) {
                 case MODP_2048 -> kpg.initialize(
                         new DHParameterSpec(MODP_2048_PRIME, MODP_2048_GENERATOR, MODP_PRIVATE_BITS), random);
@@ -183,6 +184,11 @@ public enum KeyExchangeGroup {
             case ECP_256, ECP_384 -> "EC";
             case CURVE25519 -> "XDH";
         };
+    }
+
+    /** ECP groups run on {@link EcProvider}; MODP and Curve25519 on the JDK. */
+    private boolean isEc() {
+        return this == ECP_256 || this == ECP_384;
     }
 
     String keyAgreementAlgorithm() {
@@ -300,7 +306,8 @@ public enum KeyExchangeGroup {
     byte[] agree(PrivateKey mine, PublicKey peer) throws IkeParseException {
         byte[] raw;
         try {
-            KeyAgreement ka = KeyAgreement.getInstance(keyAgreementAlgorithm());
+            KeyAgreement ka = isEc() ? KeyAgreement.getInstance(keyAgreementAlgorithm(), EcProvider.get())
+                    : KeyAgreement.getInstance(keyAgreementAlgorithm());
             ka.init(mine);
             ka.doPhase(peer, true);
             raw = ka.generateSecret();

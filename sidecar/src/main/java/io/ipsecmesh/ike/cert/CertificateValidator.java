@@ -155,6 +155,16 @@ public final class CertificateValidator {
     }
 
     /** SHA-1 of each CA's DER SubjectPublicKeyInfo, in CA order (RFC 7296 §3.7). */
+    /** EC signatures verify on {@link EcProvider} (several times faster on P-256/P-384). */
+    private static void verifySignature(X509Certificate cert, java.security.PublicKey key)
+            throws java.security.GeneralSecurityException {
+        if (key instanceof java.security.interfaces.ECPublicKey) {
+            cert.verify(key, io.ipsecmesh.ike.EcProvider.get());
+        } else {
+            cert.verify(key);
+        }
+    }
+
     public List<byte[]> caKeyHashes() {
         List<byte[]> out = new ArrayList<>(caKeyHashes.size());
         for (byte[] h : caKeyHashes) {
@@ -318,7 +328,7 @@ public final class CertificateValidator {
 
     private static boolean signedBy(X509Certificate cert, X509Certificate issuer) {
         try {
-            cert.verify(issuer.getPublicKey());
+            verifySignature(cert, issuer.getPublicKey());
             return true;
         } catch (GeneralSecurityException | RuntimeException e) {
             return false;

@@ -113,14 +113,14 @@ public final class ChildSa {
                 remote.getAddress(), local.getAddress(), esp.encryption(), enc, esp.integrity(), integ, esn,
                 config.replayWindow(), udpEncap ? new UdpEncap(remote.getPort(), local.getPort()) : null, 0,
                 lifetime(), selectors, esp.encryption().isLegacy());
-        engine.keyLog().espSa(in);
-        engine.dataPlane().installSa(in);
-        inInstalled = true;
+        List<Policy> policies = new ArrayList<>();
         for (io.ipsecmesh.sa.TrafficSelector ts : selectors) {
-            Policy p = new Policy(Direction.IN, ts, PolicyAction.PROTECT, inName, Policy.DEFAULT_PRIORITY);
-            engine.dataPlane().installPolicy(p);
-            inPolicies.add(p);
+            policies.add(new Policy(Direction.IN, ts, PolicyAction.PROTECT, inName, Policy.DEFAULT_PRIORITY));
         }
+        engine.keyLog().espSa(in);
+        engine.dataPlane().update(List.of(in), policies, List.of(), List.of());
+        inInstalled = true;
+        inPolicies.addAll(policies);
     }
 
     /** Installs the outbound SA and its policies (outbound traffic moves to this SA). */
@@ -134,14 +134,14 @@ public final class ChildSa {
                 local.getAddress(), remote.getAddress(), esp.encryption(), enc, esp.integrity(), integ, esn, 0,
                 udpEncap ? new UdpEncap(local.getPort(), remote.getPort()) : null, 0, lifetime(), selectors,
                 esp.encryption().isLegacy());
-        engine.keyLog().espSa(out);
-        engine.dataPlane().installSa(out);
-        outInstalled = true;
+        List<Policy> policies = new ArrayList<>();
         for (io.ipsecmesh.sa.TrafficSelector ts : selectors) {
-            Policy p = new Policy(Direction.OUT, ts, PolicyAction.PROTECT, outName, Policy.DEFAULT_PRIORITY);
-            engine.dataPlane().installPolicy(p);
-            outPolicies.add(p);
+            policies.add(new Policy(Direction.OUT, ts, PolicyAction.PROTECT, outName, Policy.DEFAULT_PRIORITY));
         }
+        engine.keyLog().espSa(out);
+        engine.dataPlane().update(List.of(out), policies, List.of(), List.of());
+        outInstalled = true;
+        outPolicies.addAll(policies);
     }
 
     boolean outboundInstalled() {
@@ -164,27 +164,27 @@ public final class ChildSa {
 
     /** Removes the outbound half (policies first, so traffic moves to a successor or is held). */
     void removeOutbound(IkeEngine engine) {
-        for (Policy p : outPolicies) {
-            engine.dataPlane().removePolicy(p);
-        }
+        engine.dataPlane().update(List.of(), List.of(), outPolicies, outInstalled ? List.of(outName) : List.of());
         outPolicies.clear();
-        if (outInstalled) {
-            engine.dataPlane().removeSa(outName);
-            outInstalled = false;
-        }
+        outInstalled = false;
     }
 
     /** Removes everything this CHILD_SA installed; the data plane zeroes the keys. */
     void uninstall(IkeEngine engine) {
-        removeOutbound(engine);
-        for (Policy p : inPolicies) {
-            engine.dataPlane().removePolicy(p);
+        List<Policy> policies = new ArrayList<>(outPolicies);
+        policies.addAll(inPolicies);
+        List<String> names = new ArrayList<>();
+        if (outInstalled) {
+            names.add(outName);
         }
-        inPolicies.clear();
         if (inInstalled) {
-            engine.dataPlane().removeSa(inName);
-            inInstalled = false;
+            names.add(inName);
         }
+        engine.dataPlane().update(List.of(), List.of(), policies, names);
+        outPolicies.clear();
+        inPolicies.clear();
+        outInstalled = false;
+        inInstalled = false;
         if (rekeyTimer != null) {
             rekeyTimer.cancel();
         }

@@ -196,7 +196,7 @@ public final class IkeConfigFile {
     }
 
     /** "198.18.10.0/24", "2001:db8::/64" or "dynamic" (empty list: the IKE address). */
-    static List<TrafficSelector> selectors(String v) {
+    public static List<TrafficSelector> selectors(String v) {
         List<TrafficSelector> out = new ArrayList<>();
         for (String s : v.split(",")) {
             s = s.strip();
