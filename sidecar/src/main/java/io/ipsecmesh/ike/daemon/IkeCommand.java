@@ -95,6 +95,17 @@ public final class IkeCommand {
             connections.add(IkeEngine.connection(c));
             log("loaded " + c);
         }
+        // Known answers and in-memory handshakes with the configured proposals: a broken
+        // provider stops us here, and the first real handshake finds the code warm.
+        List<io.ipsecmesh.ike.IkeProposal> proposals = new ArrayList<>();
+        conns.forEach(c -> c.ikeProposals().stream().filter(p -> !proposals.contains(p)).forEach(proposals::add));
+        try {
+            List<IkeConfig.Conn> certConns = conns.stream().filter(c -> c.auth() == IkeConfig.AuthMethod.CERT).toList();
+            log(io.ipsecmesh.ike.engine.EngineSelfTest.run(proposals, certConns, 30));
+        } catch (IllegalStateException | InterruptedException e) {
+            log("FATAL: " + e.getMessage());
+            return 1;
+        }
         if (keysLog != null) {
             log("WARNING: --keys-log writes every key to " + keysLog + " (debugging only)");
         }

@@ -107,6 +107,16 @@ public final class CertAuthenticator implements Authenticator {
         }
     }
 
+    /** Whether our own certificate validates against our CAs for our identity. */
+    boolean certifiesItself(io.ipsecmesh.ike.cert.IkeIdentity id) {
+        try {
+            validator.validate(credentials.certPayloads(), id.toIdPayload(true));
+            return true;
+        } catch (CertificateRejectedException e) {
+            return false;
+        }
+    }
+
     @Override
     public void destroy() {
         // The private key is a JCE object without destroy support; it is dropped with the connection.

@@ -47,7 +47,7 @@ final class IkeAuthTask implements IkeTask {
         payloads.add(sa.connection.remoteId().toIdPayload(false));
         byte[] octets = IkeAuth.initiatorSignedOctets(sa.prf, sa.keys, sa.initRequest, sa.nonceR, idi);
         payloads.add(sa.connection.authenticator().sign(sa.prf, octets, sa.peerHashes));
-        if (!sa.engine.hasEstablished(sa.connection, sa)) {
+        if (sa.engine.alone(sa)) {
             payloads.add(NotifyPayload.of(NotifyType.INITIAL_CONTACT));
         }
         if (firstChild != null) {

@@ -494,6 +494,15 @@ public final class IkeEngine implements AutoCloseable {
         armTimers(next);
     }
 
+    /**
+     * Whether {@code sa} is the only IKE SA of its connection: then its IKE_AUTH carries
+     * INITIAL_CONTACT (§2.4), telling the peer that any older SA with us is gone.
+     */
+    boolean alone(IkeSa sa) {
+        return byLocalSpi.values().stream().noneMatch(s -> s != sa && s.connection == sa.connection
+                && s.state != IkeSa.State.DEAD);
+    }
+
     boolean hasEstablished(Connection c, IkeSa except) {
         return byLocalSpi.values().stream().anyMatch(s -> s != except && s.connection == c
                 && s.state == IkeSa.State.ESTABLISHED);
