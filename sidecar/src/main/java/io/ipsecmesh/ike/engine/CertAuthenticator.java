@@ -36,6 +36,22 @@ public final class CertAuthenticator implements Authenticator {
 
     private final LocalCredentials credentials;
     private final CertificateValidator validator;
+    /**
+     * Chains that validated recently, by digest of the presented CERT payloads and the claimed
+     * ID: a node re-authenticates the same peers again and again (rekeys, restarts, thousands
+     * of pairs), and the chain check costs a signature verification per link. An entry lives
+     * {@link #VALIDATED_TTL_MS} at most, so a new CRL takes effect within that time.
+     */
+    private final java.util.LinkedHashMap<String, Validated> validated = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<String, Validated> e) {
+            return size() > 4096;
+        }
+    };
+    static final long VALIDATED_TTL_MS = 60_000;
+
+    private record Validated(X509Certificate cert, long untilMillis) {
+    }
 
     public CertAuthenticator(LocalCredentials credentials, CertificateValidator validator) {
         this.credentials = credentials;
@@ -91,12 +107,7 @@ public final class CertAuthenticator implements Authenticator {
     @Override
     public void verify(PrfAlgorithm prf, AuthPayload auth, List<CertPayload> certs, IdPayload peerId,
                        byte[] signedOctets) throws IkeAuthException {
-        X509Certificate peer;
-        try {
-            peer = validator.validate(certs, peerId);
-        } catch (CertificateRejectedException e) {
-            throw new IkeAuthException("certificate rejected (" + e.reason().name().toLowerCase() + "): " + e.getMessage());
-        }
+        X509Certificate peer = validate(certs, peerId);
         if (auth.method() == AuthPayload.DIGITAL_SIGNATURE) {
             DigitalSignatureAuth.verify(auth, peer.getPublicKey(), signedOctets, EnumSet.allOf(SignatureAlgorithm.class));
         } else if (DigitalSignatureAuth.ClassicEcdsa.ofMethod(auth.method()).isPresent()) {
@@ -104,6 +115,39 @@ public final class CertAuthenticator implements Authenticator {
                     EnumSet.allOf(DigitalSignatureAuth.ClassicEcdsa.class));
         } else {
             throw new IkeAuthException("AUTH method " + auth.method() + " is not accepted with certificates");
+        }
+    }
+
+    private synchronized X509Certificate validate(List<CertPayload> certs, IdPayload peerId) throws IkeAuthException {
+        String key = cacheKey(certs, peerId);
+        long now = System.currentTimeMillis();
+        Validated v = validated.get(key);
+        if (v != null && now < v.untilMillis() && now < v.cert().getNotAfter().getTime()) {
+            return v.cert();
+        }
+        try {
+            X509Certificate peer = validator.validate(certs, peerId);
+            validated.put(key, new Validated(peer, now + VALIDATED_TTL_MS));
+            return peer;
+        } catch (CertificateRejectedException e) {
+            validated.remove(key);
+            throw new IkeAuthException("certificate rejected (" + e.reason().name().toLowerCase() + "): " + e.getMessage());
+        }
+    }
+
+    private static String cacheKey(List<CertPayload> certs, IdPayload id) {
+        try {
+            java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
+            for (CertPayload c : certs) {
+                d.update((byte) c.encoding());
+                d.update(java.nio.ByteBuffer.allocate(4).putInt(c.data().length).array());
+                d.update(c.data());
+            }
+            d.update((byte) id.idType());
+            d.update(id.data());
+            return java.util.HexFormat.of().formatHex(d.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 
