@@ -62,6 +62,10 @@ public final class PolicyCompiler {
     public interface Listener {
         void delta(NodeDelta delta);
 
+        /** A new node, with an empty snapshot at version 0 (deltas follow if it has pods to pair). */
+        default void nodeAdded(String node) {
+        }
+
         /** The node is gone (deleted): its snapshot no longer exists. */
         default void nodeRemoved(String node) {
         }
@@ -295,7 +299,11 @@ public final class PolicyCompiler {
         Accumulator acc = new Accumulator();
         if (old == null) {
             nodes.put(name, value);
-            versions.putIfAbsent(name, 0L);
+            if (versions.putIfAbsent(name, 0L) == null) {
+                for (Listener l : listeners) {
+                    l.nodeAdded(name);
+                }
+            }
             // Its pods become eligible.
             reevaluatePods(podsByNode.getOrDefault(name, Set.of()), acc);
         } else {
