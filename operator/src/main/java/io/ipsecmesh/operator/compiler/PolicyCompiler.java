@@ -617,7 +617,20 @@ public final class PolicyCompiler {
         Map<Group, Set<String>> out = new HashMap<>();
         for (PolicyKey pk : px) {
             PolicyRec p = policies.get(pk);
-            Set<String> candidates = nodesOf(p);
+            // Only the pod's own nodes and the nodes of the other side can see a difference: a
+            // group's existence on node N depends on the pod's side only through N's count (the
+            // pod's node) or through the side's total (groups whose remote side it is).
+            boolean inS = (old != null && old.sOf.contains(pk)) || (neu != null && neu.sOf.contains(pk));
+            boolean inR = (old != null && old.rOf.contains(pk)) || (neu != null && neu.rOf.contains(pk));
+            Set<String> candidates = new HashSet<>();
+            if (p != null) {
+                if (inS) {
+                    candidates.addAll(p.r.keySet());
+                }
+                if (inR) {
+                    candidates.addAll(p.s.keySet());
+                }
+            }
             if (old != null && old.node != null && nodes.containsKey(old.node)) {
                 candidates.add(old.node);
             }
@@ -866,48 +879,39 @@ public final class PolicyCompiler {
 
     /** Fills a new policy's S and R from the eligible pods (not yet installed in the pods). */
     private void fill(PolicyRec p) {
-        List<PodRec> candidates = new ArrayList<>();
         for (String uid : podsByNamespace.getOrDefault(p.key.namespace(), Set.of())) {
-            candidates.add(pods.get(uid));
-        }
-        for (PodRec pod : candidates) {
+            PodRec pod = pods.get(uid);
             if (eligible(pod) && selects(p, pod)) {
                 p.s.computeIfAbsent(pod.node, x -> new HashSet<>()).add(pod.uid);
                 p.sTotal++;
             }
         }
-        boolean anyNamespaceSelector = p.peers.stream().anyMatch(x -> x.getNamespaceSelector() != null);
-        Collection<PodRec> peerCandidates = anyNamespaceSelector ? podsInMatchingNamespaces(p) : candidates;
-        for (PodRec pod : peerCandidates) {
-            if (eligible(pod) && peers(p, pod)) {
-                p.r.computeIfAbsent(pod.node, x -> new HashSet<>()).add(pod.uid);
-                p.rTotal++;
+        // Per peer: its namespaces once, then its pod selector on their pods.
+        for (IPsecPeer peer : p.peers) {
+            if (peer.getIpBlock() != null) {
+                continue;
             }
-        }
-    }
-
-    private Collection<PodRec> podsInMatchingNamespaces(PolicyRec p) {
-        List<PodRec> out = new ArrayList<>();
-        for (Map.Entry<String, Set<String>> e : podsByNamespace.entrySet()) {
-            String ns = e.getKey();
-            boolean any = false;
-            for (IPsecPeer peer : p.peers) {
-                if (peer.getIpBlock() != null) {
-                    continue;
-                }
-                if (peer.getNamespaceSelector() == null ? ns.equals(p.key.namespace())
-                        : LabelSelectors.matches(peer.getNamespaceSelector(), namespaceLabels(ns))) {
-                    any = true;
-                    break;
+            List<String> nsList = new ArrayList<>();
+            if (peer.getNamespaceSelector() == null) {
+                nsList.add(p.key.namespace());
+            } else {
+                for (String ns : podsByNamespace.keySet()) {
+                    if (LabelSelectors.matches(peer.getNamespaceSelector(), namespaceLabels(ns))) {
+                        nsList.add(ns);
+                    }
                 }
             }
-            if (any) {
-                for (String uid : e.getValue()) {
-                    out.add(pods.get(uid));
+            for (String ns : nsList) {
+                for (String uid : podsByNamespace.getOrDefault(ns, Set.of())) {
+                    PodRec pod = pods.get(uid);
+                    if (eligible(pod) && (peer.getPodSelector() == null
+                            || LabelSelectors.matches(peer.getPodSelector(), pod.labels))
+                            && p.r.computeIfAbsent(pod.node, x -> new HashSet<>()).add(pod.uid)) {
+                        p.rTotal++;
+                    }
                 }
             }
         }
-        return out;
     }
 
     /** Puts a filled policy into the state: the policy map, the pods' memberships, the node index. */
