@@ -413,6 +413,16 @@ public final class PolicyCompiler {
         return Set.copyOf(policyMeta.keySet());
     }
 
+    /** Valid (compiled) policies. */
+    public synchronized int validPolicies() {
+        return policies.size();
+    }
+
+    /** Policies known but not compiled because their spec is invalid. */
+    public synchronized int invalidPolicies() {
+        return policyMeta.size() - policies.size();
+    }
+
     /** Deltas sent since this compiler was made. */
     public synchronized long deltasEmitted() {
         return deltasEmitted;

@@ -28,7 +28,13 @@ public final class ClusterFeed implements AutoCloseable {
     private final boolean policies;
     private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
     private final Object lock = new Object();
-    private boolean loaded;
+    private volatile boolean loaded;
+    private volatile Observer observer = (kind, nanos) -> { };
+
+    /** Told how long each update took, by kind: full, node, namespace, pod, policy. */
+    public interface Observer {
+        void applied(String kind, long nanos);
+    }
 
     /**
      * @param policies whether this feed also watches IPsecPolicies (the operator lets its
@@ -40,21 +46,30 @@ public final class ClusterFeed implements AutoCloseable {
         this.policies = policies;
     }
 
+    public void setObserver(Observer observer) {
+        this.observer = observer;
+    }
+
+    /** Whether the initial lists are loaded (then every later event is applied). */
+    public boolean loaded() {
+        return loaded;
+    }
+
     /** Starts the informers, waits for their initial lists and loads them. */
     public void start(long timeout, TimeUnit unit) throws InterruptedException {
         SharedIndexInformer<Node> nodes = client.nodes().runnableInformer(0);
         SharedIndexInformer<Namespace> namespaces = client.namespaces().runnableInformer(0);
         SharedIndexInformer<Pod> pods = client.pods().inAnyNamespace().runnableInformer(0);
-        nodes.addEventHandler(handler(compiler::upsertNode, compiler::deleteNode));
-        namespaces.addEventHandler(handler(compiler::upsertNamespace, compiler::deleteNamespace));
-        pods.addEventHandler(handler(compiler::upsertPod, compiler::deletePod));
+        nodes.addEventHandler(handler("node", compiler::upsertNode, compiler::deleteNode));
+        namespaces.addEventHandler(handler("namespace", compiler::upsertNamespace, compiler::deleteNamespace));
+        pods.addEventHandler(handler("pod", compiler::upsertPod, compiler::deletePod));
         informers.add(nodes);
         informers.add(namespaces);
         informers.add(pods);
         SharedIndexInformer<IPsecPolicy> policyInformer = null;
         if (policies) {
             policyInformer = client.resources(IPsecPolicy.class).inAnyNamespace().runnableInformer(0);
-            policyInformer.addEventHandler(handler(compiler::upsertPolicy,
+            policyInformer.addEventHandler(handler("policy", compiler::upsertPolicy,
                     p -> compiler.deletePolicy(PolicyCompiler.keyOf(p))));
             informers.add(policyInformer);
         }
@@ -74,17 +89,22 @@ public final class ClusterFeed implements AutoCloseable {
         // Events whose store update came before these lists are in them (their handlers, run
         // later, change nothing); later events wait for the lock and apply on top.
         synchronized (lock) {
+            long t0 = System.nanoTime();
             compiler.load(nodes.getStore().list(), namespaces.getStore().list(), pods.getStore().list(),
                     policyInformer == null ? List.of() : policyInformer.getStore().list());
             loaded = true;
+            observer.applied("full", System.nanoTime() - t0);
         }
     }
 
-    private <T extends HasMetadata> ResourceEventHandler<T> handler(Consumer<T> upsert, Consumer<T> delete) {
+    private <T extends HasMetadata> ResourceEventHandler<T> handler(String kind, Consumer<T> upsert,
+                                                                    Consumer<T> delete) {
         BiConsumer<Consumer<T>, T> apply = (c, obj) -> {
             synchronized (lock) {
                 if (loaded) {
+                    long t0 = System.nanoTime();
                     c.accept(obj);
+                    observer.applied(kind, System.nanoTime() - t0);
                 }
             }
         };

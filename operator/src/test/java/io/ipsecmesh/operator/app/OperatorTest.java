@@ -1,0 +1,119 @@
+package io.ipsecmesh.operator.app;
+
+import static io.ipsecmesh.operator.compiler.Fixtures.labels;
+import static io.ipsecmesh.operator.compiler.Fixtures.peer;
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.ipsecmesh.api.v1alpha1.IPsecPolicy;
+import io.ipsecmesh.api.v1alpha1.IPsecPolicyStatus;
+import io.ipsecmesh.api.v1alpha1.IPsecProposals;
+import io.ipsecmesh.operator.compiler.Fixtures;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.inject.Inject;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole operator (Quarkus, Operator SDK, informers, compiler, metrics, health) against the
+ * Fabric8 mock API server in CRUD mode.
+ */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+class OperatorTest {
+
+    @Inject
+    KubernetesClient client;
+
+    static <T> T await(String what, Supplier<T> value, java.util.function.Predicate<T> ok) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        T v = value.get();
+        while (!ok.test(v)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what + "; last: " + v);
+            }
+            Thread.sleep(50);
+            v = value.get();
+        }
+        return v;
+    }
+
+    IPsecPolicyStatus status(String ns, String name) {
+        IPsecPolicy p = client.resources(IPsecPolicy.class).inNamespace(ns).withName(name).get();
+        return p == null ? null : p.getStatus();
+    }
+
+    static String ready(IPsecPolicyStatus s) {
+        Condition c = s == null ? null : s.condition(IPsecPolicyStatus.READY);
+        return c == null ? null : c.getStatus();
+    }
+
+    @Test
+    void policiesGetStatusWhileMetricsAndHealthReport() throws Exception {
+        client.nodes().resource(Fixtures.node("n1", "198.18.0.1")).create();
+        client.nodes().resource(Fixtures.node("n2", "198.18.0.2")).create();
+        client.namespaces().resource(Fixtures.namespace("shop", Map.of("team", "web"))).create();
+        client.pods().inNamespace("shop").resource(Fixtures.pod("shop", "f1", null, "n1", "198.18.1.1",
+                Map.of("app", "frontend"))).create();
+        client.pods().inNamespace("shop").resource(Fixtures.pod("shop", "b1", null, "n2", "198.18.1.2",
+                Map.of("app", "backend"))).create();
+        client.pods().inNamespace("shop").resource(Fixtures.pod("shop", "b2", null, "n2", "198.18.1.3",
+                Map.of("app", "backend"))).create();
+
+        IPsecPolicy good = Fixtures.policy("shop", "web", labels(Map.of("app", "backend")),
+                peer(null, labels(Map.of("app", "frontend"))));
+        good.getSpec().setComplianceProfile("CNSA-2.0");
+        client.resources(IPsecPolicy.class).inNamespace("shop").resource(good).create();
+        IPsecPolicy bad = Fixtures.policy("shop", "bad", labels(Map.of("app", "backend")),
+                peer(null, labels(Map.of("app", "frontend"))));
+        bad.getSpec().setEnforcement("Enforce");
+        bad.getSpec().setProposals(new IPsecProposals(null, List.of("aes256gcm16-modp1024"), null));
+        client.resources(IPsecPolicy.class).inNamespace("shop").resource(bad).create();
+
+        IPsecPolicyStatus s = await("web Ready=True", () -> status("shop", "web"), x -> "True".equals(ready(x)));
+        Condition r = s.condition(IPsecPolicyStatus.READY);
+        assertEquals("Compiled", r.getReason());
+        long generation = client.resources(IPsecPolicy.class).inNamespace("shop").withName("web").get()
+                .getMetadata().getGeneration();
+        assertEquals(generation, r.getObservedGeneration());
+        assertEquals(generation, s.getObservedGeneration());
+        assertEquals(2, s.getPods());
+        assertEquals(1, s.getPeerPods());
+        assertEquals(2L, s.getPairsRequired());
+        assertEquals(0L, s.getPairsProtected());
+        assertEquals("True", s.condition(IPsecPolicyStatus.COMPLIANT).getStatus(),
+                s.condition(IPsecPolicyStatus.COMPLIANT).getMessage());
+
+        IPsecPolicyStatus b = await("bad Ready=False", () -> status("shop", "bad"), x -> "False".equals(ready(x)));
+        Condition br = b.condition(IPsecPolicyStatus.READY);
+        assertEquals("InvalidSpec", br.getReason());
+        assertTrue(br.getMessage().contains("spec.enforcement 'Enforce' is not one of [Audit, Require]"), br.getMessage());
+        assertTrue(br.getMessage().contains("spec.proposals.esp[0] 'aes256gcm16-modp1024'"), br.getMessage());
+        assertEquals(0L, b.getPairsRequired());
+
+        // A third backend on n2: the count follows.
+        client.pods().inNamespace("shop").resource(Fixtures.pod("shop", "b3", null, "n2", "198.18.1.4",
+                Map.of("app", "backend"))).create();
+        await("web counts 3 pods", () -> status("shop", "web"), x -> x.getPods() == 3 && x.getPairsRequired() == 3);
+
+        given().when().get("/q/health/ready").then().statusCode(200);
+        String health = given().when().get("/q/health/ready").asString();
+        assertTrue(health.contains("policy-compiler"), health);
+
+        String metrics = given().when().get("/q/metrics").asString();
+        for (String m : List.of("ipsec_operator_compile_seconds_count{kind=\"full\"",
+                "ipsec_operator_compile_seconds_count{kind=\"pod\"", "ipsec_operator_snapshot_deltas_total",
+                "ipsec_operator_policies{state=\"invalid\"} 1.0", "ipsec_operator_policies{state=\"valid\"} 1.0",
+                "ipsec_operator_nodes 2.0")) {
+            assertTrue(metrics.contains(m), m + " missing in:\n" + metrics.lines()
+                    .filter(l -> l.startsWith("ipsec_") || l.contains("operator")).toList());
+        }
+    }
+}
