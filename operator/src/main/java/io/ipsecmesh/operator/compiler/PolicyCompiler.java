@@ -186,6 +186,7 @@ public final class PolicyCompiler {
     private final Map<PolicyKey, PolicyMeta> policyMeta = new HashMap<>();
     private final Map<String, Set<PolicyKey>> policiesOnNode = new HashMap<>();
     private final Map<String, Long> versions = new HashMap<>();
+    private final Map<String, SnapshotKey.RevokedValue> revoked = new HashMap<>();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private long deltasEmitted;
 
@@ -303,6 +304,9 @@ public final class PolicyCompiler {
                 for (Listener l : listeners) {
                     l.nodeAdded(name);
                 }
+                for (Map.Entry<String, SnapshotKey.RevokedValue> r : revoked.entrySet()) {
+                    acc.record(name, new SnapshotKey.Revoked(r.getKey()), null, r.getValue());
+                }
             }
             // Its pods become eligible.
             reevaluatePods(podsByNode.getOrDefault(name, Set.of()), acc);
@@ -363,6 +367,34 @@ public final class PolicyCompiler {
         changePolicy(key, null);
     }
 
+    /** Adds revoked certificate serials (hex) to every node's snapshot, until they expire. */
+    public synchronized void revoke(Map<String, java.time.Instant> serialsWithExpiry) {
+        Accumulator acc = new Accumulator();
+        for (Map.Entry<String, java.time.Instant> e : serialsWithExpiry.entrySet()) {
+            SnapshotKey.RevokedValue v = new SnapshotKey.RevokedValue(e.getValue().getEpochSecond());
+            SnapshotKey.RevokedValue old = revoked.put(e.getKey(), v);
+            for (String n : versions.keySet()) {
+                acc.record(n, new SnapshotKey.Revoked(e.getKey()), old, v);
+            }
+        }
+        acc.commit();
+    }
+
+    /** Drops revocations of certificates that have expired by {@code now}. */
+    public synchronized void expireRevocations(java.time.Instant now) {
+        Accumulator acc = new Accumulator();
+        for (var it = revoked.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, SnapshotKey.RevokedValue> e = it.next();
+            if (e.getValue().notAfterEpochSeconds() < now.getEpochSecond()) {
+                it.remove();
+                for (String n : versions.keySet()) {
+                    acc.record(n, new SnapshotKey.Revoked(e.getKey()), e.getValue(), null);
+                }
+            }
+        }
+        acc.commit();
+    }
+
     // ------------------------------------------------------------------------------------
     // Reading.
     // ------------------------------------------------------------------------------------
@@ -374,6 +406,9 @@ public final class PolicyCompiler {
             return null;
         }
         Map<SnapshotKey, Object> entries = new HashMap<>();
+        for (Map.Entry<String, SnapshotKey.RevokedValue> r : revoked.entrySet()) {
+            entries.put(new SnapshotKey.Revoked(r.getKey()), r.getValue());
+        }
         for (PolicyKey pk : policiesOnNode.getOrDefault(node, Set.of())) {
             PolicyRec p = policies.get(pk);
             for (Role role : Role.values()) {
@@ -501,6 +536,9 @@ public final class PolicyCompiler {
                     return null;
                 }
                 return pairedOn(pod, node, false) ? pod.value : null;
+            }
+            case SnapshotKey.Revoked r -> {
+                return revoked.get(r.serial());
             }
             case PeerNode pn -> {
                 String m = pn.name();

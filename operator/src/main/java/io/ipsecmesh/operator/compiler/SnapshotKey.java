@@ -6,6 +6,7 @@ package io.ipsecmesh.operator.compiler;
  */
 public sealed interface SnapshotKey {
 
+
     /** Which side of a policy the node's local pods are on. */
     enum Role {
         /** Local pods are selected by the policy's podSelector; remote pods are its peers. */
@@ -32,6 +33,17 @@ public sealed interface SnapshotKey {
 
     /** A pod on one side of a group; value {@link Boolean#TRUE}. */
     record Member(PolicyKey policy, Role role, boolean local, String uid) implements SnapshotKey {
+    }
+
+    /**
+     * A revoked node certificate (hex serial), in every node's snapshot until it expires;
+     * value {@link RevokedValue}.
+     */
+    record Revoked(String serial) implements SnapshotKey {
+    }
+
+    /** When a revoked certificate expires (then its entry goes). */
+    record RevokedValue(long notAfterEpochSeconds) {
     }
 
     /** Pod data as a node needs it. */
