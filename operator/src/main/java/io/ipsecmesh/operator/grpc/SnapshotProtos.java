@@ -40,7 +40,7 @@ public final class SnapshotProtos {
         List<io.ipsecmesh.api.grpc.Pod> remote = new ArrayList<>();
         List<PeerNode> peers = new ArrayList<>();
         List<RevokedCertificate> revoked = new ArrayList<>();
-        Map<SnapshotKey.Group, List<String>[]> members = new HashMap<>();
+        Map<SnapshotKey.Group, Members> members = new HashMap<>();
         for (Map.Entry<SnapshotKey, Object> e : s.entries().entrySet()) {
             switch (e.getKey()) {
                 case SnapshotKey.LocalPod l -> local.add(pod(l.uid(), (SnapshotKey.PodValue) e.getValue()));
@@ -48,22 +48,17 @@ public final class SnapshotProtos {
                 case SnapshotKey.PeerNode p -> peers.add(peer(p.name(), (SnapshotKey.NodeValue) e.getValue()));
                 case SnapshotKey.Group g -> groups.put(g, PairGroup.newBuilder().setKey(key(g.policy(), g.role()))
                         .setProtection(protection((Protection) e.getValue())));
-                case SnapshotKey.Member m -> {
-                    @SuppressWarnings("unchecked")
-                    List<String>[] lists = members.computeIfAbsent(new SnapshotKey.Group(m.policy(), m.role()),
-                            x -> new List[] {new ArrayList<>(), new ArrayList<>()});
-                    lists[m.local() ? 0 : 1].add(m.uid());
-                }
+                case SnapshotKey.Member m -> members.computeIfAbsent(new SnapshotKey.Group(m.policy(), m.role()),
+                        x -> new Members(new java.util.TreeSet<>(), new java.util.TreeSet<>())).side(m.local()).add(m.uid());
                 case SnapshotKey.Revoked r -> revoked.add(revokedCert(r.serial(), (SnapshotKey.RevokedValue) e.getValue()));
             }
         }
         io.ipsecmesh.api.grpc.NodeSnapshot.Builder b = io.ipsecmesh.api.grpc.NodeSnapshot.newBuilder()
                 .setNodeName(s.node());
         for (Map.Entry<SnapshotKey.Group, PairGroup.Builder> g : groups.entrySet()) {
-            List<String>[] m = members.get(g.getKey());
+            Members m = members.get(g.getKey());
             if (m != null) {
-                g.getValue().addAllLocalPods(m[0].stream().sorted().toList())
-                        .addAllRemotePods(m[1].stream().sorted().toList());
+                g.getValue().addAllLocalPods(m.local()).addAllRemotePods(m.remote());
             }
             b.addGroups(g.getValue());
         }
@@ -165,38 +160,42 @@ public final class SnapshotProtos {
                 old.setProtection(g.getProtection());
             }
         }
-        Map<GroupKey, java.util.TreeSet<String>[]> members = new HashMap<>();
+        Map<GroupKey, Members> members = new HashMap<>();
         for (Map.Entry<GroupKey, PairGroup.Builder> g : groups.entrySet()) {
-            @SuppressWarnings("unchecked")
-            java.util.TreeSet<String>[] m = new java.util.TreeSet[] {new java.util.TreeSet<>(g.getValue().getLocalPodsList()),
-                    new java.util.TreeSet<>(g.getValue().getRemotePodsList())};
-            members.put(g.getKey(), m);
+            members.put(g.getKey(), new Members(new java.util.TreeSet<>(g.getValue().getLocalPodsList()),
+                    new java.util.TreeSet<>(g.getValue().getRemotePodsList())));
         }
         for (GroupMember m : d.getRemovedMembersList()) {
-            var sets = members.get(m.getKey());
+            Members sets = members.get(m.getKey());
             if (sets != null) {
-                sets[m.getLocal() ? 0 : 1].remove(m.getPodUid());
+                sets.side(m.getLocal()).remove(m.getPodUid());
             }
         }
         for (GroupMember m : d.getAddedMembersList()) {
-            var sets = members.get(m.getKey());
+            Members sets = members.get(m.getKey());
             if (sets == null) {
                 throw new IllegalStateException("delta adds a member to unknown group " + m.getKey());
             }
-            sets[m.getLocal() ? 0 : 1].add(m.getPodUid());
+            sets.side(m.getLocal()).add(m.getPodUid());
         }
         io.ipsecmesh.api.grpc.NodeSnapshot.Builder b = io.ipsecmesh.api.grpc.NodeSnapshot.newBuilder()
                 .setNodeName(s.getNodeName());
         List<GroupKey> keys = new ArrayList<>(groups.keySet());
         keys.sort(PROTO_GROUP_ORDER);
         for (GroupKey k : keys) {
-            var sets = members.get(k);
-            b.addGroups(groups.get(k).clearLocalPods().clearRemotePods().addAllLocalPods(sets[0])
-                    .addAllRemotePods(sets[1]));
+            Members sets = members.get(k);
+            b.addGroups(groups.get(k).clearLocalPods().clearRemotePods().addAllLocalPods(sets.local())
+                    .addAllRemotePods(sets.remote()));
         }
         b.addAllLocalPods(local.values()).addAllRemotePods(remote.values()).addAllPeerNodes(peers.values())
                 .addAllRevoked(revoked.values());
         return b.build();
+    }
+
+    private record Members(java.util.SortedSet<String> local, java.util.SortedSet<String> remote) {
+        java.util.SortedSet<String> side(boolean isLocal) {
+            return isLocal ? local : remote;
+        }
     }
 
     static final Comparator<SnapshotKey.Group> GROUP_ORDER = Comparator

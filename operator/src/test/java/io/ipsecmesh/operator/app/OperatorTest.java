@@ -32,6 +32,9 @@ class OperatorTest {
     @Inject
     KubernetesClient client;
 
+    @Inject
+    ControlPlaneService controlPlane;
+
     static <T> T await(String what, Supplier<T> value, java.util.function.Predicate<T> ok) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         T v = value.get();
@@ -107,11 +110,22 @@ class OperatorTest {
         String health = given().when().get("/q/health/ready").asString();
         assertTrue(health.contains("policy-compiler"), health);
 
+        // The CA was created into its Secret and published in the bundle ConfigMap; the gRPC server runs.
+        io.fabric8.kubernetes.api.model.Secret secret = client.secrets().inNamespace("ipsec-mesh")
+                .withName("ipsec-mesh-ca").get();
+        assertEquals("kubernetes.io/tls", secret.getType());
+        String caPem = new String(java.util.Base64.getDecoder().decode(secret.getData().get("tls.crt")),
+                java.nio.charset.StandardCharsets.US_ASCII);
+        assertEquals(controlPlane.ca().certificatePem(), caPem);
+        assertEquals(caPem, client.configMaps().inNamespace("ipsec-mesh").withName("ipsec-mesh-ca-bundle").get()
+                .getData().get("ca.crt"));
+        assertTrue(controlPlane.port() > 0);
+
         String metrics = given().when().get("/q/metrics").asString();
         for (String m : List.of("ipsec_operator_compile_seconds_count{kind=\"full\"",
                 "ipsec_operator_compile_seconds_count{kind=\"pod\"", "ipsec_operator_snapshot_deltas_total",
                 "ipsec_operator_policies{state=\"invalid\"} 1.0", "ipsec_operator_policies{state=\"valid\"} 1.0",
-                "ipsec_operator_nodes 2.0")) {
+                "ipsec_operator_nodes 2.0", "ipsec_operator_ca_expiry_timestamp_seconds")) {
             assertTrue(metrics.contains(m), m + " missing in:\n" + metrics.lines()
                     .filter(l -> l.startsWith("ipsec_") || l.contains("operator")).toList());
         }
