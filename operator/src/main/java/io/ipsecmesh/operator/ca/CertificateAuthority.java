@@ -117,7 +117,7 @@ public final class CertificateAuthority {
                 Object o = p.readObject();
                 JcaPEMKeyConverter conv = new JcaPEMKeyConverter();
                 if (o instanceof PEMKeyPair kp) {
-                    key = conv.getKeyPair(kp).getPrivate();
+                    key = conv.getPrivateKey(kp.getPrivateKeyInfo());
                 } else if (o instanceof PrivateKeyInfo info) {
                     key = conv.getPrivateKey(info);
                 } else {
@@ -319,10 +319,15 @@ public final class CertificateAuthority {
         return new JcaX509CertificateConverter().getCertificate(b.build(signer));
     }
 
+    /** PEM of a certificate, or of a private key as PKCS#8 ("PRIVATE KEY"). */
     public static String pem(Object o) {
         StringWriter w = new StringWriter();
         try (JcaPEMWriter p = new JcaPEMWriter(w)) {
-            p.writeObject(o);
+            if (o instanceof PrivateKey k) {
+                p.writeObject(new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(k, null));
+            } else {
+                p.writeObject(o);
+            }
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
