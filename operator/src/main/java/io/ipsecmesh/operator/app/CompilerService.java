@@ -2,6 +2,7 @@ package io.ipsecmesh.operator.app;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.ipsecmesh.operator.compiler.PolicyCompiler;
+import io.ipsecmesh.operator.grpc.ProtectionLedger;
 import io.ipsecmesh.operator.kube.ClusterFeed;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -28,6 +29,7 @@ public class CompilerService {
     private static final Logger LOG = Logger.getLogger(CompilerService.class);
 
     private final PolicyCompiler compiler = new PolicyCompiler();
+    private final ProtectionLedger ledger = new ProtectionLedger(compiler);
     private final KubernetesClient client;
     private final MeterRegistry registry;
     private final long syncTimeoutSeconds;
@@ -85,6 +87,11 @@ public class CompilerService {
 
     public PolicyCompiler compiler() {
         return compiler;
+    }
+
+    /** The pairs nodes report as protected. */
+    public ProtectionLedger ledger() {
+        return ledger;
     }
 
     /** Whether the informers' initial lists are compiled. */

@@ -10,6 +10,7 @@ import io.ipsecmesh.operator.ca.SidecarAuthenticator;
 import io.ipsecmesh.operator.grpc.CertificatesService;
 import io.ipsecmesh.operator.grpc.ControlPlaneServer;
 import io.ipsecmesh.operator.grpc.PoliciesService;
+import io.ipsecmesh.operator.grpc.ReportsService;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -80,7 +81,9 @@ public class ControlPlaneService {
         List<BindableService> services = List.of(
                 new CertificatesService(ca, auth, revocations, certificateLifetime,
                         outcome -> registry.counter("ipsec.operator.certificates", "outcome", outcome).increment()),
-                new PoliciesService(compilerService.compiler(), resumeLog));
+                new PoliciesService(compilerService.compiler(), resumeLog),
+                new ReportsService(compilerService.ledger(), event -> registry.counter("ipsec.operator.sa.events",
+                        "kind", event.getKind().name().toLowerCase(java.util.Locale.ROOT)).increment()));
         server = new ControlPlaneServer(new InetSocketAddress(port), ca,
                 ca.serverCertificate(dnsNames, Duration.ofDays(30)), revocations, services);
         LOG.infof("control-plane gRPC server (TLS) on port %d", server.port());

@@ -44,7 +44,8 @@ public class IPsecPolicyReconciler implements Reconciler<IPsecPolicy> {
             // The compiler's informer has not seen this generation yet.
             return UpdateControl.<IPsecPolicy>noUpdate().rescheduleAfter(Duration.ofMillis(250));
         }
-        IPsecPolicyStatus status = PolicyStatuses.compute(policy, report, Instant.now());
+        IPsecPolicyStatus status = PolicyStatuses.compute(policy, report,
+                service.ledger().protectedPairs(PolicyCompiler.keyOf(policy)), Instant.now());
         if (PolicyStatuses.same(status, policy.getStatus())) {
             return UpdateControl.<IPsecPolicy>noUpdate().rescheduleAfter(refresh);
         }

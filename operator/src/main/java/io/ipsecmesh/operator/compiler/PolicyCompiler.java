@@ -463,6 +463,20 @@ public final class PolicyCompiler {
         return deltasEmitted;
     }
 
+    /** Whether (selectedPod, peerPod) is a pair policy requires now: selected, peer, on different nodes. */
+    public synchronized boolean requiredPair(PolicyKey policy, String selectedPod, String peerPod) {
+        PodRec a = pods.get(selectedPod);
+        PodRec b = pods.get(peerPod);
+        return a != null && b != null && a.sOf.contains(policy) && b.rOf.contains(policy)
+                && !a.node.equals(b.node);
+    }
+
+    /** Whether node's snapshot holds that pair (it hosts one of the two pods). */
+    public synchronized boolean nodeHoldsPair(String node, PolicyKey policy, String selectedPod, String peerPod) {
+        return requiredPair(policy, selectedPod, peerPod)
+                && (node.equals(pods.get(selectedPod).node) || node.equals(pods.get(peerPod).node));
+    }
+
     /** Validation, compliance and counts of a policy, or null when unknown. */
     public synchronized PolicyReport report(PolicyKey key) {
         PolicyMeta meta = policyMeta.get(key);

@@ -26,9 +26,10 @@ public final class PolicyStatuses {
 
     /**
      * The status for this policy. Conditions keep their lastTransitionTime while their status
-     * does not change. pairsProtected comes from node reports (kept from the previous status).
+     * does not change. {@code pairsProtected}: the required pairs nodes report protected.
      */
-    public static IPsecPolicyStatus compute(IPsecPolicy policy, PolicyCompiler.PolicyReport report, Instant now) {
+    public static IPsecPolicyStatus compute(IPsecPolicy policy, PolicyCompiler.PolicyReport report,
+                                            long pairsProtected, Instant now) {
         IPsecPolicyStatus previous = policy.getStatus();
         long generation = policy.getMetadata().getGeneration() == null ? 0 : policy.getMetadata().getGeneration();
         IPsecPolicyStatus s = new IPsecPolicyStatus();
@@ -65,8 +66,7 @@ public final class PolicyStatuses {
             s.setPairsRequired(0L);
             s.setNodes(0);
         }
-        s.setPairsProtected(previous != null && previous.getPairsProtected() != null && report.validation().valid()
-                ? Math.min(previous.getPairsProtected(), report.pairsRequired()) : 0L);
+        s.setPairsProtected(report.validation().valid() ? Math.min(pairsProtected, report.pairsRequired()) : 0L);
         s.setConditions(conditions);
         return s;
     }

@@ -92,6 +92,7 @@ class ControlPlaneGrpcTest {
     CertificateAuthority ca;
     Revocations revocations;
     ControlPlaneServer grpc;
+    ProtectionLedger ledger;
     final AtomicReference<Instant> now = new AtomicReference<>(Instant.now());
     final List<ManagedChannel> channels = new ArrayList<>();
 
@@ -143,10 +144,11 @@ class ControlPlaneGrpcTest {
         revocations = new Revocations(clock());
         new RevokeDeletedNodes(compiler, revocations);
         SidecarAuthenticator auth = new SidecarAuthenticator(client, NS, SA, "ipsec-mesh");
+        ledger = new ProtectionLedger(compiler);
         grpc = new ControlPlaneServer(new InetSocketAddress("127.0.0.1", 0), ca,
                 ca.serverCertificate(List.of("localhost", "127.0.0.1"), Duration.ofDays(30)), revocations,
                 List.of(new CertificatesService(ca, auth, revocations, Duration.ofHours(24), x -> { }),
-                        new PoliciesService(compiler, 64)));
+                        new PoliciesService(compiler, 64), new ReportsService(ledger, e -> { })));
     }
 
     @AfterEach
@@ -398,6 +400,68 @@ class ControlPlaneGrpcTest {
         SnapshotUpdate full = f.next();
         assertTrue(full.hasFull());
         assertEquals(view, full.getFull());
+    }
+
+    @Test
+    void nodesReportProtectedPairsAndCannotVouchForOthers() throws Exception {
+        now.set(Instant.now());
+        client.nodes().resource(Fixtures.node("n3", "198.18.0.3")).create();
+        client.resources(io.ipsecmesh.api.v1alpha1.IPsecPolicy.class).inNamespace("shop").resource(Fixtures.policy(
+                "shop", "web", labels(Map.of("app", "backend")), peer(null, labels(Map.of("app", "frontend")))))
+                .create();
+        pod("f1", "n1", "198.18.1.1", "frontend");
+        pod("b1", "n2", "198.18.1.2", "backend");
+        pod("f3", "n3", "198.18.1.3", "frontend");
+        io.ipsecmesh.operator.compiler.PolicyKey web = new io.ipsecmesh.operator.compiler.PolicyKey("shop", "web");
+        awaitTrue(() -> compiler.report(web) != null && compiler.report(web).pairsRequired() == 2);
+        NodeCert n1 = nodeCert("token-n1", "n1", "198.18.0.1");
+        BlockingQueue<Object> acks = new LinkedBlockingQueue<>();
+        io.grpc.stub.StreamObserver<io.ipsecmesh.api.grpc.NodeReport> reports = io.ipsecmesh.api.grpc.ReportsGrpc
+                .newStub(channel(n1.key(), n1.cert())).report(new io.grpc.stub.StreamObserver<>() {
+                    @Override
+                    public void onNext(io.ipsecmesh.api.grpc.ReportAck value) {
+                        acks.add(value);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        acks.add(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                    }
+                });
+        io.ipsecmesh.api.grpc.GroupKey peerGroup = io.ipsecmesh.api.grpc.GroupKey.newBuilder()
+                .setPolicyNamespace("shop").setPolicyName("web").setRole(io.ipsecmesh.api.grpc.GroupRole.PEER).build();
+        io.ipsecmesh.api.grpc.GroupKey selectedGroup = peerGroup.toBuilder()
+                .setRole(io.ipsecmesh.api.grpc.GroupRole.SELECTED).build();
+        // n1 established its SA with n2 (f1 <-> b1), and claims b1 <-> f3 (n2 <-> n3), which is not its to claim,
+        // and a pod that does not exist.
+        reports.onNext(io.ipsecmesh.api.grpc.NodeReport.newBuilder()
+                .addEvents(io.ipsecmesh.api.grpc.SaEvent.newBuilder().setKind(io.ipsecmesh.api.grpc.SaEvent.Kind.ESTABLISHED)
+                        .setSpiIn(0xc0010001).setPeerNode("n2").setGroup(peerGroup).setProposal("aes256gcm16")
+                        .addLocalPods(uid("f1")).addRemotePods(uid("b1")).addRemotePods("no-such-pod"))
+                .addEvents(io.ipsecmesh.api.grpc.SaEvent.newBuilder().setKind(io.ipsecmesh.api.grpc.SaEvent.Kind.ESTABLISHED)
+                        .setSpiIn(0xc0010002).setPeerNode("n3").setGroup(selectedGroup)
+                        .addLocalPods(uid("b1")).addRemotePods(uid("f3")))
+                .build());
+        awaitTrue(() -> ledger.protectedPairs(web) == 1);
+        Thread.sleep(200);
+        assertEquals(1, ledger.protectedPairs(web), "only the pair n1 hosts counts");
+        // The SA is deleted: the pair is no longer protected.
+        reports.onNext(io.ipsecmesh.api.grpc.NodeReport.newBuilder()
+                .addEvents(io.ipsecmesh.api.grpc.SaEvent.newBuilder().setKind(io.ipsecmesh.api.grpc.SaEvent.Kind.DELETED)
+                        .setSpiIn(0xc0010001).setGroup(peerGroup).setReason("rekeyed away"))
+                .build());
+        awaitTrue(() -> ledger.protectedPairs(web) == 0);
+        reports.onCompleted();
+        Object ack = acks.poll(10, TimeUnit.SECONDS);
+        assertEquals(2, ((io.ipsecmesh.api.grpc.ReportAck) ack).getReports());
+    }
+
+    String uid(String pod) {
+        return client.pods().inNamespace("shop").withName(pod).get().getMetadata().getUid();
     }
 
     NodeSnapshot serverView(String node) {

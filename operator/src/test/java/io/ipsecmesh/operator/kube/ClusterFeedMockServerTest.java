@@ -258,7 +258,7 @@ class ClusterFeedMockServerTest {
 
         // What the reconciler writes (the operator's Quarkus test checks the reconciler itself).
         IPsecPolicy stored = client.resources(IPsecPolicy.class).inNamespace("shop").withName("bad").get();
-        stored.setStatus(PolicyStatuses.compute(stored, compiler.report(key), Instant.now()));
+        stored.setStatus(PolicyStatuses.compute(stored, compiler.report(key), 0, Instant.now()));
         client.resources(IPsecPolicy.class).inNamespace("shop").resource(stored).updateStatus();
         IPsecPolicyStatus status = client.resources(IPsecPolicy.class).inNamespace("shop").withName("bad").get()
                 .getStatus();
