@@ -56,8 +56,7 @@ class CrdContentTest {
     void printerColumnsTellTheStateAtAGlance() {
         List<String> names = version.getAdditionalPrinterColumns().stream()
                 .map(CustomResourceColumnDefinition::getName).toList();
-        assertTrue(names.containsAll(List.of("Mode", "Enforcement", "Pods", "Protected", "Required",
-                "Ready", "Compliant", "Age")), "columns: " + names);
+        assertEquals(List.of("Mode", "Enforcement", "Pods", "Required", "Protected", "Ready", "Compliant", "Age"), names);
         CustomResourceColumnDefinition ready = version.getAdditionalPrinterColumns().stream()
                 .filter(c -> c.getName().equals("Ready")).findFirst().orElseThrow();
         assertEquals(".status.conditions[?(@.type==\"Ready\")].status", ready.getJsonPath());
