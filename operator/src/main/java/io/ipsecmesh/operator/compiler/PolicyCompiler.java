@@ -207,25 +207,15 @@ public final class PolicyCompiler {
     // ------------------------------------------------------------------------------------
 
     /**
-     * Replaces the whole state at once, as after the informers' initial lists. No deltas are
-     * sent; every snapshot starts over (clients must take a full snapshot).
+     * Fills a new compiler at once, as from the informers' initial lists. No deltas are sent:
+     * clients start from full snapshots.
      */
     public synchronized void load(Collection<Node> nodeList, Collection<Namespace> namespaceList,
                                   Collection<Pod> podList, Collection<IPsecPolicy> policyList) {
-        pods.clear();
-        podsByNamespace.clear();
-        podsByNode.clear();
-        namespaces.clear();
-        nodes.clear();
-        policies.clear();
-        policyMeta.clear();
-        policiesOnNode.clear();
-        for (String n : List.copyOf(versions.keySet())) {
-            for (Listener l : listeners) {
-                l.nodeRemoved(n);
-            }
+        if (!versions.isEmpty() || !pods.isEmpty() || !policyMeta.isEmpty()) {
+            throw new IllegalStateException("load() fills a new compiler; this one already holds "
+                    + versions.size() + " nodes, " + pods.size() + " pods and " + policyMeta.size() + " policies");
         }
-        versions.clear();
         for (Node n : nodeList) {
             nodes.put(n.getMetadata().getName(), nodeValue(n));
             versions.put(n.getMetadata().getName(), 0L);

@@ -245,6 +245,31 @@ class ClusterFeedMockServerTest {
     }
 
     @Test
+    void addingAndChangingAPolicyTouchesOnlyItsNodes() throws Exception {
+        // tools/debug pairs t1 (n1) with the team=db namespaces' pods: d1 (n3). n2 is not concerned.
+        Map<String, Long> v = versions();
+        client.resources(IPsecPolicy.class).inNamespace("tools").resource(Fixtures.policy("tools", "debug",
+                labels(Map.of("app", "debug")), peer(labels(Map.of("team", "db")), null))).create();
+        await("debug compiled", () -> pairs("n1").contains("debug SELECTED t1 d1"));
+        assertEquals(Set.of("debug PEER d1 t1"), pairs("n3").stream().filter(s -> s.startsWith("debug ")).collect(
+                java.util.stream.Collectors.toSet()));
+        assertEquals(Set.of("n1", "n3"), changedSince(v));
+
+        // Its peers become the frontends of team=web namespaces: f1 is on n1 with t1 (same node, no
+        // pair), f2 on n2. So n3 loses its pair, n2 gains one, n1 changes partner.
+        v = versions();
+        client.resources(IPsecPolicy.class).inNamespace("tools").withName("debug").edit(p -> {
+            p.getSpec().setPeers(List.of(peer(labels(Map.of("team", "web")), labels(Map.of("app", "frontend")))));
+            return p;
+        });
+        await("debug re-compiled", () -> pairs("n2").contains("debug PEER f2 t1"));
+        assertEquals(Set.of("debug SELECTED t1 f2"), pairs("n1").stream().filter(s -> s.startsWith("debug "))
+                .collect(java.util.stream.Collectors.toSet()));
+        assertTrue(pairs("n3").stream().noneMatch(s -> s.startsWith("debug ")));
+        assertEquals(Set.of("n1", "n2", "n3"), changedSince(v));
+    }
+
+    @Test
     void anInvalidPolicyGetsReadyFalseWithAReasonAUserUnderstands() throws Exception {
         IPsecPolicy bad = Fixtures.policy("shop", "bad", labels(Map.of("app", "backend")),
                 peer(null, labels(Map.of("app", "frontend"))));
