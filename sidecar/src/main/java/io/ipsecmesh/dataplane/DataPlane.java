@@ -20,7 +20,10 @@ public interface DataPlane {
     /** Installs an SA; throws IllegalArgumentException for a bad or duplicate SA. */
     void installSa(SaConfig config);
 
-    /** Removes an SA by name and zeroes its keys; false if there was none. */
+    /**
+     * Removes an SA by name; false if there was none. Its keys are zeroed once no packet in
+     * flight can still be using it (within about a second, see the implementation).
+     */
     boolean removeSa(String name);
 
     /** Adds a policy. */

@@ -66,6 +66,16 @@ public final class UserspaceDataPlane implements DataPlane {
     private final List<Policy> policies = new ArrayList<>();
     private volatile State state = State.EMPTY;
     private volatile SaListener listener = SaListener.NONE;
+    /**
+     * Removed SAs, kept intact (but out of every snapshot) until no worker can still be using
+     * them: a worker that read the previous snapshot may be encrypting with one right now.
+     * {@link #housekeeping} zeroes them once they have been retired for {@link #RETIRE_NANOS}.
+     */
+    private final java.util.ArrayDeque<Retired> retired = new java.util.ArrayDeque<>();
+    static final long RETIRE_NANOS = 1_000_000_000L;
+
+    private record Retired(SecurityAssociation sa, long since) {
+    }
 
     /**
      * @param workers number of worker threads that will call {@link #process}, each with its own
@@ -101,7 +111,7 @@ public final class UserspaceDataPlane implements DataPlane {
             return false;
         }
         publish();
-        sa.destroy();
+        retire(sa);
         return true;
     }
 
@@ -151,7 +161,11 @@ public final class UserspaceDataPlane implements DataPlane {
             }
         }
         publish();
-        removed.forEach(SecurityAssociation::destroy);
+        removed.forEach(this::retire);
+    }
+
+    private void retire(SecurityAssociation sa) {
+        retired.add(new Retired(sa, System.nanoTime()));
     }
 
     @Override
@@ -182,11 +196,16 @@ public final class UserspaceDataPlane implements DataPlane {
         return counters;
     }
 
-    /** Checks time lifetimes; call about once a second. */
+    /** Checks time lifetimes and zeroes retired SAs; call about once a second. */
     public void housekeeping() {
         long now = System.nanoTime();
         for (SecurityAssociation sa : securityAssociations()) {
             sa.checkTime(now);
+        }
+        synchronized (this) {
+            while (!retired.isEmpty() && now - retired.peek().since() >= RETIRE_NANOS) {
+                retired.poll().sa().destroy();
+            }
         }
     }
 
@@ -196,6 +215,8 @@ public final class UserspaceDataPlane implements DataPlane {
         state = State.EMPTY;
         sas.values().forEach(SecurityAssociation::destroy);
         sas.clear();
+        retired.forEach(r -> r.sa().destroy());
+        retired.clear();
     }
 
     private void publish() {
