@@ -72,6 +72,8 @@ class CrdContentTest {
             assertNotNull(p.getDescription(), "spec." + field + " has no description");
         }
         assertEquals(List.of("peers", "podSelector"), spec.getRequired().stream().sorted().toList());
+        assertNotNull(version.getSchema().getOpenAPIV3Schema().getDescription(), "kubectl explain ipsecpolicy");
+        assertNotNull(spec.getDescription(), "kubectl explain ipsecpolicy.spec");
     }
 
     @Test
@@ -84,5 +86,7 @@ class CrdContentTest {
         JSONSchemaProps peer = spec().getProperties().get("peers").getItems().getSchema();
         assertEquals(2, peer.getXKubernetesValidations().size());
         assertEquals(1L, spec().getProperties().get("peers").getMinItems());
+        JSONSchemaProps ike = spec().getProperties().get("proposals").getProperties().get("ike");
+        assertTrue(ike.getXKubernetesValidations().getFirst().getRule().startsWith("self.all(p, p.matches("));
     }
 }

@@ -13,6 +13,8 @@ import java.util.List;
 
 /** The desired protection. See the field descriptions (also shown by {@code kubectl explain}). */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@com.fasterxml.jackson.annotation.JsonClassDescription("Which pods are protected (podSelector), with whom (peers), "
+        + "on which ports, and how: mode, protocol, proposals, enforcement, lifetimes, compliance profile.")
 @ValidationRule(value = "self.protocol != 'AH' || !has(self.proposals) || !has(self.proposals.esp)",
         message = "protocol AH negotiates proposals.ah; proposals.esp is only for protocol ESP")
 @ValidationRule(value = "self.protocol != 'ESP' || !has(self.proposals) || !has(self.proposals.ah)",
