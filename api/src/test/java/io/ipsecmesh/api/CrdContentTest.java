@@ -72,6 +72,8 @@ class CrdContentTest {
             assertNotNull(p.getDescription(), "spec." + field + " has no description");
         }
         assertEquals(List.of("peers", "podSelector"), spec.getRequired().stream().sorted().toList());
+        assertNotNull(version.getSchema().getOpenAPIV3Schema().getDescription(), "kubectl explain ipsecpolicy");
+        assertNotNull(spec.getDescription(), "kubectl explain ipsecpolicy.spec");
     }
 
     @Test
@@ -84,5 +86,10 @@ class CrdContentTest {
         JSONSchemaProps peer = spec().getProperties().get("peers").getItems().getSchema();
         assertEquals(2, peer.getXKubernetesValidations().size());
         assertEquals(1L, spec().getProperties().get("peers").getMinItems());
+        // What CEL rules look at is bounded, so the API server's cost estimate stays in budget.
+        assertEquals(16L, mode.getMaxLength());
+        assertEquals(64L, spec().getProperties().get("peers").getMaxItems());
+        assertEquals(64L, peer.getProperties().get("ipBlock").getProperties().get("cidr").getMaxLength());
+        assertEquals(32L, spec().getProperties().get("lifetimes").getProperties().get("ike").getMaxLength());
     }
 }

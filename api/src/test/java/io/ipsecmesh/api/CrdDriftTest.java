@@ -3,20 +3,23 @@ package io.ipsecmesh.api;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import io.fabric8.crdv2.generator.CRDGenerator;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceColumnDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import java.io.InputStream;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
 import io.ipsecmesh.api.v1alpha1.IPsecPolicy;
+import io.ipsecmesh.api.v1alpha1.IPsecPolicySpec;
+import io.ipsecmesh.api.v1alpha1.IPsecPolicyStatus;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Generation is Fabric8's crd-generator, then one deterministic step: the printer columns
  * in the order {@code kubectl get} should show them (the generator sorts them by JSON path,
- * which would put Age first).
+ * which would put Age first), and the descriptions of the resource, its spec and its status
+ * from the classes' {@code @JsonClassDescription} (which the generator leaves out).
  */
 class CrdDriftTest {
 
@@ -53,9 +57,16 @@ class CrdDriftTest {
             }
             columns.sort(Comparator.comparingInt(c -> COLUMN_ORDER.indexOf(c.getName())));
             v.setAdditionalPrinterColumns(columns);
+            // kubectl explain ipsecpolicy / .spec / .status: the classes' descriptions.
+            var root = v.getSchema().getOpenAPIV3Schema();
+            root.setDescription(IPsecPolicy.class.getAnnotation(JsonClassDescription.class).value());
+            root.getProperties().get("spec").setDescription(
+                    IPsecPolicySpec.class.getAnnotation(JsonClassDescription.class).value());
+            root.getProperties().get("status").setDescription(
+                    IPsecPolicyStatus.class.getAnnotation(JsonClassDescription.class).value());
         }
         String yaml = "# Generated from io.ipsecmesh.api.v1alpha1 by CrdDriftTest (Fabric8 crd-generator, printer\n"
-                + "# columns in display order). Do not edit: change the classes and regenerate.\n"
+                + "# columns in display order, class descriptions). Do not edit: change the classes and regenerate.\n"
                 + Serialization.asYaml(crd);
         Files.writeString(out, yaml);
         return yaml;

@@ -3,6 +3,7 @@ package io.ipsecmesh.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
 /** SA lifetimes. Durations are written like 24h, 90m or 1h30m. */
@@ -12,11 +13,13 @@ public class IPsecLifetimes {
     @ValidationRule(value = "duration(self) >= duration('5m') && duration(self) <= duration('720h')",
             message = "ike lifetime must be a duration between 5m and 720h, e.g. 24h")
     @JsonPropertyDescription("IKE SA lifetime (default 24h). It is reauthenticated before this.")
+    @Size(max = 32)
     private String ike;
 
     @ValidationRule(value = "duration(self) >= duration('1m') && duration(self) <= duration('168h')",
             message = "child lifetime must be a duration between 1m and 168h, e.g. 1h")
     @JsonPropertyDescription("CHILD_SA (ESP/AH) lifetime in time (default 1h).")
+    @Size(max = 32)
     private String child;
 
     @Min(1048576)

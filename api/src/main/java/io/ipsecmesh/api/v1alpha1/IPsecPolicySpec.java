@@ -11,8 +11,14 @@ import io.fabric8.kubernetes.api.model.LabelSelector;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The desired protection. See the field descriptions (also shown by {@code kubectl explain}). */
+/**
+ * The desired protection. See the field descriptions (also shown by {@code kubectl explain}).
+ * Strings and lists that CEL rules look at carry a maximum size, so that the API server's
+ * estimate of the rules' cost stays within its budget.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@com.fasterxml.jackson.annotation.JsonClassDescription("Which pods are protected (podSelector), with whom (peers), "
+        + "on which ports, and how: mode, protocol, proposals, enforcement, lifetimes, compliance profile.")
 @ValidationRule(value = "self.protocol != 'AH' || !has(self.proposals) || !has(self.proposals.esp)",
         message = "protocol AH negotiates proposals.ah; proposals.esp is only for protocol ESP")
 @ValidationRule(value = "self.protocol != 'ESP' || !has(self.proposals) || !has(self.proposals.ah)",
@@ -35,11 +41,12 @@ public class IPsecPolicySpec {
     private LabelSelector podSelector;
 
     @Required
-    @Size(min = 1)
+    @Size(min = 1, max = 64)
     @JsonPropertyDescription("Who the selected pods talk to. Traffic between a selected pod and any pod (or address) "
             + "matched by one of these peers is protected, in both directions.")
     private List<IPsecPeer> peers = new ArrayList<>();
 
+    @Size(max = 64)
     @JsonPropertyDescription("Restricts protection to these destination ports (on either side). "
             + "Empty or omitted: all traffic between the paired pods.")
     private List<IPsecPort> ports;
@@ -49,11 +56,13 @@ public class IPsecPolicySpec {
     @ValidationRule(value = "self in ['Transport', 'Tunnel']", message = "mode must be Transport or Tunnel")
     @JsonPropertyDescription("Transport (default): ESP/AH between the pods' own addresses. "
             + "Tunnel: the pod packet is wrapped in an outer header between the two nodes.")
+    @Size(max = 16)
     private String mode = MODE_TRANSPORT;
 
     @Default(PROTOCOL_ESP)
     @ValidationRule(value = "self in ['ESP', 'AH']", message = "protocol must be ESP or AH")
     @JsonPropertyDescription("ESP (default): encryption and integrity. AH: integrity only, the payload stays readable.")
+    @Size(max = 8)
     private String protocol = PROTOCOL_ESP;
 
     @JsonPropertyDescription("Algorithms, as strongSwan-style proposal strings, in order of preference. "
@@ -65,6 +74,7 @@ public class IPsecPolicySpec {
     @ValidationRule(value = "self in ['Require', 'Audit']", message = "enforcement must be Require or Audit")
     @JsonPropertyDescription("Require (default): plaintext between paired pods is dropped, so traffic fails closed "
             + "when no SA exists. Audit: traffic is protected when possible and plaintext is reported, not dropped.")
+    @Size(max = 16)
     private String enforcement = ENFORCEMENT_REQUIRE;
 
     @JsonPropertyDescription("SA lifetimes; SAs are rekeyed before they expire.")
@@ -76,6 +86,7 @@ public class IPsecPolicySpec {
     @JsonPropertyDescription("A named set of allowed algorithms the proposals are checked against; the result is the "
             + "Compliant condition. None (default), NIST-SP-800-77r1 (FIPS-approved algorithms) or CNSA-2.0 "
             + "(AES-256, SHA-384 or better, P-384 or better).")
+    @Size(max = 32)
     private String complianceProfile = PROFILE_NONE;
 
     @Default("false")

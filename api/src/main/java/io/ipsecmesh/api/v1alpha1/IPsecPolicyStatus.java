@@ -9,6 +9,8 @@ import java.util.List;
 
 /** What the operator observed. Written by the operator only. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@com.fasterxml.jackson.annotation.JsonClassDescription("What the operator observed (written by the operator): "
+        + "conditions Ready and Compliant, and the counts of pods and pairs.")
 public class IPsecPolicyStatus {
 
     public static final String READY = "Ready";

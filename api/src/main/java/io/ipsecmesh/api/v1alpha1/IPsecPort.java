@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
 /** A destination port or port range, as in NetworkPolicy (numeric ports only). */
@@ -16,6 +17,7 @@ public class IPsecPort {
     @Default("TCP")
     @ValidationRule(value = "self in ['TCP', 'UDP', 'SCTP']", message = "protocol must be TCP, UDP or SCTP")
     @JsonPropertyDescription("TCP (default), UDP or SCTP.")
+    @Size(max = 8)
     private String protocol = "TCP";
 
     @Min(1)

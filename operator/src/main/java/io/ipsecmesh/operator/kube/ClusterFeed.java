@@ -74,13 +74,15 @@ public final class ClusterFeed implements AutoCloseable {
             informers.add(policyInformer);
         }
         long deadline = System.nanoTime() + unit.toNanos(timeout);
+        List<java.util.concurrent.CompletableFuture<Void>> synced = new ArrayList<>();
         for (SharedIndexInformer<?> i : informers) {
-            i.start();
+            synced.add(i.start().toCompletableFuture());
         }
-        for (SharedIndexInformer<?> i : informers) {
+        for (int k = 0; k < informers.size(); k++) {
+            SharedIndexInformer<?> i = informers.get(k);
             long left = deadline - System.nanoTime();
             try {
-                i.start().toCompletableFuture().get(Math.max(left, 1), TimeUnit.NANOSECONDS);
+                synced.get(k).get(Math.max(left, 1), TimeUnit.NANOSECONDS);
             } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
                 throw new IllegalStateException("informer for " + i.getApiTypeClass().getSimpleName()
                         + " did not sync: " + e.getMessage(), e);

@@ -229,6 +229,37 @@ class OperatorTest {
             assertEquals(List.of(webUid), g.getRemotePodsList());
             assertEquals(List.of("aes256gcm16-prfsha384-ecp384"), g.getProtection().getIkeProposalsList());
             assertEquals(List.of("198.18.0.12"), snapshot.getPeerNodes(0).getAddressesList());
+
+            // The node reports its SA for the pair: the policy's status counts it as protected.
+            java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+            io.grpc.stub.StreamObserver<io.ipsecmesh.api.grpc.NodeReport> reports = io.ipsecmesh.api.grpc.ReportsGrpc
+                    .newStub(mtls).report(new io.grpc.stub.StreamObserver<>() {
+                        @Override
+                        public void onNext(io.ipsecmesh.api.grpc.ReportAck value) {
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            done.countDown();
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            done.countDown();
+                        }
+                    });
+            reports.onNext(io.ipsecmesh.api.grpc.NodeReport.newBuilder().addEvents(io.ipsecmesh.api.grpc.SaEvent
+                    .newBuilder().setKind(io.ipsecmesh.api.grpc.SaEvent.Kind.ESTABLISHED).setSpiIn(0xc0020001)
+                    .setPeerNode("g2").setGroup(g.getKey()).setProposal("aes256gcm16")
+                    .addLocalPods(apiUid).addRemotePods(webUid)).build());
+            IPsecPolicyStatus st = await("api pairsProtected=1", () -> status("grpc-app", "api"),
+                    x -> x != null && Long.valueOf(1).equals(x.getPairsProtected()));
+            assertEquals(1L, st.getPairsRequired());
+            reports.onCompleted();
+            assertTrue(done.await(10, TimeUnit.SECONDS));
+            // The node's report stream ended: nothing vouches for the pair any more.
+            await("api pairsProtected=0", () -> status("grpc-app", "api"),
+                    x -> Long.valueOf(0).equals(x.getPairsProtected()));
         } finally {
             plain.shutdownNow();
             if (mtls != null) {
