@@ -41,6 +41,19 @@ public interface DataPlane {
     void update(List<SaConfig> installSas, List<Policy> addPolicies, List<Policy> removePolicies,
                 List<String> removeSas);
 
+    /**
+     * Defers publishing: changes made until the matching {@link #release} become visible to the
+     * packet path together, as one snapshot. Calls nest. IKE holds the data plane while it works
+     * through a batch of events and releases it before any message leaves, so an SA is always
+     * in place before the peer can use it.
+     */
+    default void hold() {
+    }
+
+    /** Ends a {@link #hold}; the outermost release publishes what changed. */
+    default void release() {
+    }
+
     /** Replaces every policy at once (one snapshot: no gap in which traffic goes unprotected). */
     void replacePolicies(List<Policy> policies);
 

@@ -160,7 +160,23 @@ public final class UserspaceDataPlane implements DataPlane {
                 removed.add(sa);
             }
         }
-        publish();
+        boolean in = false;
+        boolean out = false;
+        for (SecurityAssociation sa : added) {
+            in |= sa.config().direction() == Direction.IN;
+            out |= sa.config().direction() == Direction.OUT;
+        }
+        for (SecurityAssociation sa : removed) {
+            in |= sa.config().direction() == Direction.IN;
+            out |= sa.config().direction() == Direction.OUT;
+        }
+        for (List<Policy> ps : List.of(addPolicies, removePolicies)) {
+            for (Policy p : ps) {
+                in |= p.direction() == Direction.IN;
+                out |= p.direction() == Direction.OUT;
+            }
+        }
+        publish(in, out);
         removed.forEach(this::retire);
     }
 
@@ -220,20 +236,74 @@ public final class UserspaceDataPlane implements DataPlane {
     }
 
     private void publish() {
-        List<SecurityAssociation> inbound = new ArrayList<>();
-        boolean udp = false;
-        for (SecurityAssociation sa : sas.values()) {
-            if (sa.config().direction() == Direction.IN) {
-                inbound.add(sa);
-                udp |= sa.config().udpEncap() != null;
+        publish(true, true);
+    }
+
+    /**
+     * Publishes a new snapshot, rebuilding only the halves that changed: the inbound SA table
+     * and inbound SPD, and/or the outbound SPD. With thousands of SAs the rebuild is the cost
+     * of a change, and a CHILD_SA half touches one side only.
+     */
+    private void publish(boolean inboundChanged, boolean outboundChanged) {
+        if (holds > 0) {
+            pendingIn |= inboundChanged;
+            pendingOut |= outboundChanged;
+            return;
+        }
+        State old = state;
+        SaTable table = old.inbound();
+        Spd inSpd = old.inboundPolicies();
+        Spd outSpd = old.outbound();
+        boolean udp = old.udpEncap();
+        if (inboundChanged) {
+            List<SecurityAssociation> inbound = new ArrayList<>();
+            udp = false;
+            for (SecurityAssociation sa : sas.values()) {
+                if (sa.config().direction() == Direction.IN) {
+                    inbound.add(sa);
+                    udp |= sa.config().udpEncap() != null;
+                }
+            }
+            table = new SaTable(inbound);
+            inSpd = Spd.build(policiesOf(Direction.IN), sas);
+        }
+        if (outboundChanged) {
+            outSpd = Spd.build(policiesOf(Direction.OUT), sas);
+        }
+        state = new State(table, outSpd, inSpd, udp);
+    }
+
+    private int holds;
+    private boolean pendingIn;
+    private boolean pendingOut;
+
+    @Override
+    public synchronized void hold() {
+        holds++;
+    }
+
+    @Override
+    public synchronized void release() {
+        if (holds == 0) {
+            throw new IllegalStateException("release without hold");
+        }
+        if (--holds == 0 && (pendingIn || pendingOut)) {
+            boolean in = pendingIn;
+            boolean out = pendingOut;
+            pendingIn = false;
+            pendingOut = false;
+            publish(in, out);
+        }
+    }
+
+    private List<Policy> policiesOf(Direction d) {
+        List<Policy> out = new ArrayList<>();
+        for (Policy p : policies) {
+            if (p.direction() == d) {
+                out.add(p);
             }
         }
-        List<Policy> out = new ArrayList<>();
-        List<Policy> in = new ArrayList<>();
-        for (Policy p : policies) {
-            (p.direction() == Direction.OUT ? out : in).add(p);
-        }
-        state = new State(new SaTable(inbound), Spd.build(out, sas), Spd.build(in, sas), udp);
+        return out;
     }
 
     /**

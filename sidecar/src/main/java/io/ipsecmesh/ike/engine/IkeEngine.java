@@ -165,17 +165,24 @@ public final class IkeEngine implements AutoCloseable {
     private void loop() {
         try {
             while (running) {
-                Runnable r;
-                while ((r = inbox.poll()) != null) {
-                    safely(r);
-                }
-                long now = System.nanoTime();
+                // One snapshot of data-plane changes per batch of events (send() publishes
+                // earlier, before a message can make the peer use a new SA).
+                dataPlane.hold();
                 Timer t;
-                while ((t = timers.peek()) != null && t.due <= now) {
-                    timers.poll();
-                    if (!t.cancelled) {
-                        safely(t.action);
+                try {
+                    Runnable r;
+                    while ((r = inbox.poll()) != null) {
+                        safely(r);
                     }
+                    long now = System.nanoTime();
+                    while ((t = timers.peek()) != null && t.due <= now) {
+                        timers.poll();
+                        if (!t.cancelled) {
+                            safely(t.action);
+                        }
+                    }
+                } finally {
+                    dataPlane.release();
                 }
                 long waitMs = 1000;
                 t = timers.peek();
@@ -186,10 +193,15 @@ public final class IkeEngine implements AutoCloseable {
                     continue;
                 }
                 selector.select(Math.min(waitMs, 1000));
-                for (var key : selector.selectedKeys()) {
-                    if (key.attachment() instanceof Runnable ready) {
-                        safely(ready);
+                dataPlane.hold();
+                try {
+                    for (var key : selector.selectedKeys()) {
+                        if (key.attachment() instanceof Runnable ready) {
+                            safely(ready);
+                        }
                     }
+                } finally {
+                    dataPlane.release();
                 }
                 selector.selectedKeys().clear();
             }
@@ -305,6 +317,9 @@ public final class IkeEngine implements AutoCloseable {
 
     void send(IkeSa sa, byte[] message) {
         count("messages_sent");
+        // Whatever this message makes the peer do, the SAs behind it are published first.
+        dataPlane.release();
+        dataPlane.hold();
         transport.send(sa.local, sa.remote, message);
     }
 

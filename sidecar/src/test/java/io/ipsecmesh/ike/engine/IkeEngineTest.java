@@ -196,7 +196,9 @@ class IkeEngineTest {
             // A re-initiates; when the wire heals, the SAs come back (B sees INITIAL_CONTACT).
             cut.set(false);
             await("SAs back", Duration.ofSeconds(10), () -> established(p.a) == 1 && children(p.a).size() == 1
-                    && established(p.b) == 1);
+                    && established(p.b) == 1 && children(p.b).size() == 1);
+            p.a.call(() -> null);
+            p.b.call(() -> null);
             byte[] ab = TestPackets.udp("198.18.1.10", "198.18.2.20", 1000, 2000, 100);
             assertArrayEquals(ab, roundTrip(p.dpA, p.dpB, ab));
         }
