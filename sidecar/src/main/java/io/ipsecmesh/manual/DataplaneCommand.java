@@ -1,5 +1,6 @@
 package io.ipsecmesh.manual;
 
+import io.ipsecmesh.dataplane.TunCommand;
 import io.ipsecmesh.dataplane.TunRuntime;
 import io.ipsecmesh.dataplane.UserspaceDataPlane;
 import io.ipsecmesh.packet.PacketInfo;
@@ -9,7 +10,6 @@ import io.ipsecmesh.sa.SaListener;
 import io.ipsecmesh.sa.SecurityAssociation;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Instant;
 
@@ -17,7 +17,7 @@ import java.time.Instant;
  * {@code ipsec-mesh dataplane}: the data plane on a TUN device with SAs and policies from a
  * manual-keying file. See {@code docs/manual-keying.md}.
  */
-public final class DataplaneCommand {
+public final class DataplaneCommand extends TunCommand {
     static final String USAGE = """
             usage: ipsec-mesh dataplane --config FILE [--tun NAME] [--queues N] [--mtu BYTES]
                                         [--inner-mtu BYTES] [--stats FILE] [--stats-interval-ms MS]
@@ -25,54 +25,23 @@ public final class DataplaneCommand {
               --config FILE          manual-keying file (sa and policy lines)
             """ + TunRuntime.OPTIONS_USAGE;
 
-    private Path config;
-    private TunRuntime.Options options;
-
     /** Runs until SIGTERM/SIGINT; returns the exit code. */
     public static int run(String[] args) {
-        DataplaneCommand cmd = new DataplaneCommand();
-        try {
-            cmd.parseArgs(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("ipsec-mesh dataplane: " + e.getMessage());
-            System.err.print(USAGE);
-            return 2;
-        }
-        try {
-            return cmd.execute();
-        } catch (IllegalArgumentException e) {
-            System.err.println("ipsec-mesh dataplane: " + e.getMessage());
-            return 2;
-        } catch (IOException e) {
-            System.err.println("ipsec-mesh dataplane: " + e.getMessage());
-            return 1;
-        }
+        return new DataplaneCommand().launch(args);
     }
 
-    private void parseArgs(String[] args) {
-        TunRuntime.OptionParser tunOptions = new TunRuntime.OptionParser();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("-h") || a.equals("--help")) {
-                throw new IllegalArgumentException("help");
-            }
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException(a + " needs a value");
-            }
-            String v = args[++i];
-            if (a.equals("--config")) {
-                config = Path.of(v);
-            } else if (!tunOptions.accept(a, v)) {
-                throw new IllegalArgumentException("unknown option " + a);
-            }
-        }
-        if (config == null) {
-            throw new IllegalArgumentException("--config is required");
-        }
-        options = tunOptions.build();
+    @Override
+    protected String name() {
+        return "dataplane";
     }
 
-    private int execute() throws IOException {
+    @Override
+    protected String usage() {
+        return USAGE;
+    }
+
+    @Override
+    protected int execute() throws IOException {
         ManualKeyingFile.Content content = ManualKeyingFile.load(config);
         UserspaceDataPlane dp = new UserspaceDataPlane(options.queues(), new SecureRandom());
         dp.setListener(new LoggingListener());

@@ -1,5 +1,6 @@
 package io.ipsecmesh.ike.daemon;
 
+import io.ipsecmesh.dataplane.TunCommand;
 import io.ipsecmesh.dataplane.TunRuntime;
 import io.ipsecmesh.dataplane.UserspaceDataPlane;
 import io.ipsecmesh.ike.engine.IkeConfig;
@@ -23,7 +24,7 @@ import java.util.Set;
  * {@code ipsec-mesh ike}: the IKEv2 daemon. It negotiates the connections of its config file
  * (docs/ike.md) and installs the resulting SAs into the userspace data plane on a TUN device.
  */
-public final class IkeCommand {
+public final class IkeCommand extends TunCommand {
     static final String USAGE = """
             usage: ipsec-mesh ike --config FILE [--keys-log DIR] [--tun NAME] [--queues N] [--mtu BYTES]
                                   [--inner-mtu BYTES] [--stats FILE] [--stats-interval-ms MS]
@@ -33,62 +34,37 @@ public final class IkeCommand {
                                      and DIR/esp_sa, the files Wireshark reads (WIRESHARK_CONFIG_DIR=DIR)
             """ + TunRuntime.OPTIONS_USAGE;
 
-    private Path config;
     private Path keysLog;
-    private TunRuntime.Options options;
 
     private IkeCommand() {
     }
 
     /** Runs until SIGTERM/SIGINT; returns the exit code. */
     public static int run(String[] args) {
-        IkeCommand cmd = new IkeCommand();
-        try {
-            cmd.parseArgs(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("ipsec-mesh ike: " + e.getMessage());
-            System.err.print(USAGE);
-            return 2;
-        }
-        try {
-            return cmd.execute();
-        } catch (IllegalArgumentException e) {
-            System.err.println("ipsec-mesh ike: " + e.getMessage());
-            return 2;
-        } catch (IOException e) {
-            System.err.println("ipsec-mesh ike: " + e.getMessage());
-            return 1;
-        }
+        return new IkeCommand().launch(args);
     }
 
-    private void parseArgs(String[] args) {
-        TunRuntime.OptionParser tunOptions = new TunRuntime.OptionParser();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("-h") || a.equals("--help")) {
-                throw new IllegalArgumentException("help");
-            }
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException(a + " needs a value");
-            }
-            String v = args[++i];
-            switch (a) {
-                case "--config" -> config = Path.of(v);
-                case "--keys-log" -> keysLog = Path.of(v);
-                default -> {
-                    if (!tunOptions.accept(a, v)) {
-                        throw new IllegalArgumentException("unknown option " + a);
-                    }
-                }
-            }
-        }
-        if (config == null) {
-            throw new IllegalArgumentException("--config is required");
-        }
-        options = tunOptions.build();
+    @Override
+    protected String name() {
+        return "ike";
     }
 
-    private int execute() throws IOException {
+    @Override
+    protected String usage() {
+        return USAGE;
+    }
+
+    @Override
+    protected boolean option(String name, String value) {
+        if (name.equals("--keys-log")) {
+            keysLog = Path.of(value);
+            return true;
+        }
+        return false;
+    }
+
+    @Override
+    protected int execute() throws IOException {
         List<IkeConfig.Conn> conns = IkeConfigFile.load(config);
         List<IkeEngine.Connection> connections = new ArrayList<>();
         for (IkeConfig.Conn c : conns) {
