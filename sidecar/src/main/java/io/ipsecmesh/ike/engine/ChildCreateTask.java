@@ -136,7 +136,7 @@ final class ChildCreateTask implements IkeTask {
                 sa.engine.log(sa.name() + " CHILD_SA " + rekeyed.config.name() + " rekeyed: "
                         + String.format("0x%08x", rekeyed.inSpi) + " -> " + child.describe());
                 sa.engine.count("child_rekeys_initiated");
-                sa.queue(InformationalTask.deleteChild(rekeyed));
+                sa.current().queue(InformationalTask.deleteChild(rekeyed));
             }
             return Outcome.DONE;
         } finally {
@@ -268,7 +268,7 @@ final class ChildCreateTask implements IkeTask {
                 }
             }
             child.state = ChildSa.State.INSTALLED;
-            sa.children.add(child);
+            sa.current().children.add(child);
             sa.engine.childEstablished(sa, child);
             return child;
         }
@@ -420,7 +420,7 @@ final class ChildCreateTask implements IkeTask {
                 keys.destroy();
             }
             child.state = ChildSa.State.INSTALLED;
-            ike.children.add(child);
+            ike.current().children.add(child);
             ike.engine.childEstablished(ike, child);
             return child;
         }

@@ -164,6 +164,11 @@ public final class ChildSa {
 
     /** Removes the outbound half (policies first, so traffic moves to a successor or is held). */
     void removeOutbound(IkeEngine engine) {
+        if (deferredKeys != null) {
+            // Never installed (a rekey responder waiting for the DELETE): it never will be.
+            deferredKeys.destroy();
+            deferredKeys = null;
+        }
         engine.dataPlane().update(List.of(), List.of(), outPolicies, outInstalled ? List.of(outName) : List.of());
         outPolicies.clear();
         outInstalled = false;

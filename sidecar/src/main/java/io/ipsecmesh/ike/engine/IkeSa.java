@@ -102,6 +102,19 @@ public final class IkeSa {
         this.uniqueId = engine.nextUniqueId();
     }
 
+    /**
+     * The IKE SA that holds this one's CHILD_SAs now: itself, or the newest SA that replaced it
+     * in rekeys. An exchange that was under way on this SA while it was rekeyed (both peers
+     * busy at once) hands its results there, or they would die with this SA.
+     */
+    IkeSa current() {
+        IkeSa s = this;
+        while (s.successor != null) {
+            s = s.successor;
+        }
+        return s;
+    }
+
     /** Our SPI: the one the engine files this SA under. */
     long localSpi() {
         return initiator ? spiI : spiR;

@@ -43,8 +43,12 @@ final class Responder {
      */
     static void finishRekey(IkeSa sa, ChildSa old) {
         ChildSa next = old.successor;
-        if (next != null && next.state == ChildSa.State.INSTALLED && next.installDeferredOutbound(sa.engine, sa)) {
-            old.removeOutbound(sa.engine);
+        if (next == null || next.state == ChildSa.State.DELETED) {
+            return;
         }
+        // The successor may be busy with a rekey of its own by now: its outbound half goes in
+        // all the same (if a newer pair replaced it already, it has none left to install).
+        next.installDeferredOutbound(sa.engine, sa);
+        old.removeOutbound(sa.engine);
     }
 }
