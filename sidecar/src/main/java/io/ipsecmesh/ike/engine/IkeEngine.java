@@ -655,10 +655,20 @@ public final class IkeEngine implements AutoCloseable {
         return List.copyOf(byLocalSpi.values());
     }
 
-    /** Runs {@code f} on the engine thread and waits for its result. */
+    /**
+     * Runs {@code f} on the engine thread and waits for its result; the data-plane changes the
+     * engine made before it are published by then.
+     */
     public <T> T call(java.util.function.Supplier<T> f) throws InterruptedException {
         java.util.concurrent.CompletableFuture<T> result = new java.util.concurrent.CompletableFuture<>();
-        execute(() -> result.complete(f.get()));
+        execute(() -> {
+            T value = f.get();
+            // What the caller sees is published: data-plane changes made so far in this batch
+            // become visible before the answer returns.
+            dataPlane.release();
+            dataPlane.hold();
+            result.complete(value);
+        });
         try {
             return result.get(10, TimeUnit.SECONDS);
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
