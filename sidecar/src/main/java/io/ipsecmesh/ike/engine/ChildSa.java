@@ -105,47 +105,42 @@ public final class ChildSa {
      */
     void installInbound(IkeEngine engine, ChildSaKeys keys, boolean weInitiated, InetSocketAddress local,
                         InetSocketAddress remote, boolean udpEncap) {
-        EspProposal esp = keys.proposal();
         byte[] enc = weInitiated ? keys.responderToInitiatorEncryption() : keys.initiatorToResponderEncryption();
         byte[] integ = weInitiated ? keys.responderToInitiatorIntegrity() : keys.initiatorToResponderIntegrity();
-        List<io.ipsecmesh.sa.TrafficSelector> selectors = dataPlaneSelectors(remoteTs, localTs);
-        SaConfig in = new SaConfig(inName, Direction.IN, SecurityProtocol.ESP, inSpi, mode,
-                remote.getAddress(), local.getAddress(), esp.encryption(), enc, esp.integrity(), integ, esn,
-                config.replayWindow(), udpEncap ? new UdpEncap(remote.getPort(), local.getPort()) : null, 0,
-                lifetime(), selectors, esp.encryption().isLegacy());
-        List<Policy> policies = new ArrayList<>();
-        for (io.ipsecmesh.sa.TrafficSelector ts : selectors) {
-            policies.add(new Policy(Direction.IN, ts, PolicyAction.PROTECT, inName, Policy.DEFAULT_PRIORITY));
-        }
-        engine.keyLog().espSa(in);
-        engine.dataPlane().update(List.of(in), policies, List.of(), List.of());
+        install(engine, Direction.IN, keys.proposal(), enc, integ, remote, local, udpEncap, inPolicies);
         inInstalled = true;
-        inPolicies.addAll(policies);
     }
 
     /** Installs the outbound SA and its policies (outbound traffic moves to this SA). */
     void installOutbound(IkeEngine engine, ChildSaKeys keys, boolean weInitiated, InetSocketAddress local,
                          InetSocketAddress remote, boolean udpEncap) {
-        EspProposal esp = keys.proposal();
         byte[] enc = weInitiated ? keys.initiatorToResponderEncryption() : keys.responderToInitiatorEncryption();
         byte[] integ = weInitiated ? keys.initiatorToResponderIntegrity() : keys.responderToInitiatorIntegrity();
-        List<io.ipsecmesh.sa.TrafficSelector> selectors = dataPlaneSelectors(localTs, remoteTs);
-        SaConfig out = new SaConfig(outName, Direction.OUT, SecurityProtocol.ESP, outSpi, mode,
-                local.getAddress(), remote.getAddress(), esp.encryption(), enc, esp.integrity(), integ, esn, 0,
-                udpEncap ? new UdpEncap(local.getPort(), remote.getPort()) : null, 0, lifetime(), selectors,
-                esp.encryption().isLegacy());
-        List<Policy> policies = new ArrayList<>();
-        for (io.ipsecmesh.sa.TrafficSelector ts : selectors) {
-            policies.add(new Policy(Direction.OUT, ts, PolicyAction.PROTECT, outName, Policy.DEFAULT_PRIORITY));
-        }
-        engine.keyLog().espSa(out);
-        engine.dataPlane().update(List.of(out), policies, List.of(), List.of());
+        install(engine, Direction.OUT, keys.proposal(), enc, integ, local, remote, udpEncap, outPolicies);
         outInstalled = true;
-        outPolicies.addAll(policies);
     }
 
-    boolean outboundInstalled() {
-        return outInstalled;
+    /**
+     * One half as one data-plane snapshot: the SA from {@code src} to {@code dst} and the
+     * policies between the selectors in its direction (recorded in {@code installed}).
+     */
+    private void install(IkeEngine engine, Direction dir, EspProposal esp, byte[] enc, byte[] integ,
+                         InetSocketAddress src, InetSocketAddress dst, boolean udpEncap, List<Policy> installed) {
+        boolean in = dir == Direction.IN;
+        String name = in ? inName : outName;
+        List<io.ipsecmesh.sa.TrafficSelector> selectors = in ? dataPlaneSelectors(remoteTs, localTs)
+                : dataPlaneSelectors(localTs, remoteTs);
+        SaConfig sa = new SaConfig(name, dir, SecurityProtocol.ESP, in ? inSpi : outSpi, mode,
+                src.getAddress(), dst.getAddress(), esp.encryption(), enc, esp.integrity(), integ, esn,
+                in ? config.replayWindow() : 0, udpEncap ? new UdpEncap(src.getPort(), dst.getPort()) : null, 0,
+                lifetime(), selectors, esp.encryption().isLegacy());
+        List<Policy> policies = new ArrayList<>();
+        for (io.ipsecmesh.sa.TrafficSelector ts : selectors) {
+            policies.add(new Policy(dir, ts, PolicyAction.PROTECT, name, Policy.DEFAULT_PRIORITY));
+        }
+        engine.keyLog().espSa(sa);
+        engine.dataPlane().update(List.of(sa), policies, List.of(), List.of());
+        installed.addAll(policies);
     }
 
     /** Installs the outbound half held back by a rekey responder; true if there was one. */
