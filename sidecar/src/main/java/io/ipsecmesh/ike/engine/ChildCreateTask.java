@@ -96,11 +96,23 @@ final class ChildCreateTask implements IkeTask {
     public Outcome process(IkeSa sa, IkeMessage response) throws IkeFailure {
         try {
             for (NotifyPayload n : response.payloads(NotifyPayload.class)) {
-                if (n.is(NotifyType.TEMPORARY_FAILURE) && rekeyed != null) {
-                    // §2.25: the peer is busy (rekeying the same SA itself): try again shortly.
-                    sa.engine.count("rekey_collisions");
-                    sa.engine.retryRekeyLater(sa, rekeyed);
-                    throw new IkeFailure("rekey_deferred", null, "peer answered TEMPORARY_FAILURE; rekey retried soon");
+                if (rekeyed != null && n.is(NotifyType.TEMPORARY_FAILURE)) {
+                    // §2.25.1: the peer is closing the pair, or cannot rekey it now. Try again
+                    // shortly, unless the peer's own rekey of it went through (see abort).
+                    sa.engine.count("rekey_temporary_failure");
+                    if (rekeyed.collision == null) {
+                        sa.engine.retryRekeyLater(sa, rekeyed);
+                    }
+                    throw new IkeFailure("rekey_deferred", null, "peer answered TEMPORARY_FAILURE to the rekey of "
+                            + rekeyed.config.name());
+                }
+                if (rekeyed != null && n.is(NotifyType.CHILD_SA_NOT_FOUND)) {
+                    // §2.25: the peer has no such pair. Drop ours silently and create a new one.
+                    if (rekeyed.collision == null) {
+                        sa.engine.childNotFound(sa, rekeyed);
+                    }
+                    throw new IkeFailure("child_not_found", null, "peer does not know CHILD_SA "
+                            + rekeyed.config.name() + String.format(" 0x%08x", rekeyed.outSpi));
                 }
                 if (n.isError()) {
                     throw new IkeFailure("child_refused", null, "peer refused the CHILD_SA: "
@@ -123,32 +135,79 @@ final class ChildCreateTask implements IkeTask {
                     throw new IkeFailure("bad_ke", null, "peer's KE value is invalid: " + e.getMessage());
                 }
             }
-            ChildSa child = offer.accept(sa, response, true, nonce, nonces.getFirst().nonce(), gir);
+            byte[] nr = nonces.getFirst().nonce();
+            // §2.8.1: if the peer rekeyed the same pair meanwhile, the new pair created with the
+            // lowest of the four nonces is redundant, and whoever initiated it deletes it.
+            ChildSa peers = rekeyed != null ? rekeyed.collision : null;
+            boolean redundant = peers != null && Arrays.compareUnsigned(ChildSa.lowerOf(nonce, nr), peers.lowerNonce) < 0;
+            ChildSa child = offer.accept(sa, response, true, nonce, nr, gir, !redundant);
             if (gir != null) {
                 Arrays.fill(gir, (byte) 0);
             }
-            if (rekeyed != null) {
-                // Make-before-break: the new pair carries our traffic now; the old one is deleted
-                // and its inbound half stays until the peer confirms.
-                rekeyed.successor = child;
-                rekeyed.state = ChildSa.State.REKEYED;
-                rekeyed.removeOutbound(sa.engine);
-                sa.engine.log(sa.name() + " CHILD_SA " + rekeyed.config.name() + " rekeyed: "
-                        + String.format("0x%08x", rekeyed.inSpi) + " -> " + child.describe());
-                sa.engine.count("child_rekeys_initiated");
-                sa.current().queue(InformationalTask.deleteChild(rekeyed));
+            if (rekeyed == null) {
+                return Outcome.DONE;
             }
+            if (redundant) {
+                sa.engine.count("rekey_collisions_lost");
+                child.state = ChildSa.State.REDUNDANT;
+                sa.engine.log(sa.name() + " CHILD_SA " + rekeyed.config.name() + " rekey collision: ours ("
+                        + String.format("0x%08x", child.inSpi) + ") is redundant, the peer's ("
+                        + String.format("0x%08x", peers.inSpi) + ") replaces " + String.format("0x%08x", rekeyed.inSpi));
+                if (rekeyed.state == ChildSa.State.REKEYING) {
+                    peerWon(rekeyed);
+                }
+                sa.current().queue(InformationalTask.deleteChild(child));
+                return Outcome.DONE;
+            }
+            if (peers != null) {
+                // The peer's new pair is the redundant one: the peer deletes it, nobody sends on it.
+                sa.engine.count("rekey_collisions_won");
+                peers.state = ChildSa.State.REDUNDANT;
+                peers.removeOutbound(sa.engine);
+                peers.cancelTimers();
+                sa.engine.log(sa.name() + " CHILD_SA " + rekeyed.config.name() + " rekey collision: the peer's ("
+                        + String.format("0x%08x", peers.inSpi) + ") is redundant");
+            }
+            if (rekeyed.state != ChildSa.State.REKEYING) {
+                // Deleted by the peer while our rekey was under way: the new pair simply stays.
+                sa.engine.log(sa.name() + " CHILD_SA " + rekeyed.config.name() + " rekeyed after the peer deleted "
+                        + String.format("0x%08x", rekeyed.inSpi) + ": " + child.describe());
+                return Outcome.DONE;
+            }
+            // Make-before-break: the new pair carries our traffic now; the old one is deleted
+            // and its inbound half stays until the peer confirms.
+            rekeyed.successor = child;
+            rekeyed.state = ChildSa.State.REKEYED;
+            rekeyed.removeOutbound(sa.engine);
+            sa.engine.log(sa.name() + " CHILD_SA " + rekeyed.config.name() + " rekeyed: "
+                    + String.format("0x%08x", rekeyed.inSpi) + " -> " + child.describe());
+            sa.engine.count("child_rekeys_initiated");
+            sa.current().queue(InformationalTask.deleteChild(rekeyed));
             return Outcome.DONE;
         } finally {
             destroyKe();
         }
     }
 
+    /**
+     * Our rekey of {@code old} lost a collision or failed after the peer's rekey of it went
+     * through: the peer's pair replaces it, as if we had only answered, and the peer deletes
+     * the old pair (our outbound half moves then, see {@link Responder#finishRekey}).
+     */
+    private static void peerWon(ChildSa old) {
+        old.successor = old.collision;
+        old.state = ChildSa.State.REKEYED;
+    }
+
     @Override
     public void abort(IkeSa sa) {
         destroyKe();
         if (rekeyed != null && rekeyed.state == ChildSa.State.REKEYING) {
-            rekeyed.state = ChildSa.State.INSTALLED;
+            if (rekeyed.collision != null) {
+                peerWon(rekeyed);
+            } else {
+                rekeyed.state = ChildSa.State.INSTALLED;
+            }
         }
     }
 
@@ -172,17 +231,19 @@ final class ChildCreateTask implements IkeTask {
             }
             int spi = ByteBuffer.wrap(n.spi()).getInt();
             old = sa.childByOutSpi(spi);
-            if (old != null && old.state == ChildSa.State.REKEYING) {
-                // Both sides rekey this CHILD_SA at once: ours goes on, the peer retries (§2.25).
-                throw new IkeFailure("rekey_collisions", NotifyType.TEMPORARY_FAILURE, "CHILD_SA "
-                        + old.config.name() + " is being rekeyed by us");
-            }
-            if (old == null || old.state != ChildSa.State.INSTALLED) {
+            if (old == null) {
                 NotifyPayload notFound = new NotifyPayload(ProtocolId.ESP.value(), n.spi(),
                         NotifyType.CHILD_SA_NOT_FOUND.value(), new byte[0]);
                 sa.engine.count("child_not_found");
                 return new Responder.Reply(List.of(notFound), null);
             }
+            if (old.state != ChildSa.State.INSTALLED && (old.state != ChildSa.State.REKEYING || old.collision != null)) {
+                // §2.25.1: a pair we are closing (rekeyed, redundant or being deleted) is not rekeyed.
+                throw new IkeFailure("rekey_refused_closing", NotifyType.TEMPORARY_FAILURE, "CHILD_SA "
+                        + old.config.name() + " is " + old.state.name().toLowerCase());
+            }
+            // A pair we are rekeying ourselves is rekeyed as usual; the nonces decide later which
+            // of the two new pairs stays (§2.25.1, §2.8.1).
         }
         List<NoncePayload> nonces = request.payloads(NoncePayload.class);
         if (nonces.isEmpty()) {
@@ -216,9 +277,16 @@ final class ChildCreateTask implements IkeTask {
             payloads.add(new TsPayload(true, n.tsi));
             payloads.add(new TsPayload(false, n.tsr));
             ChildSa child = n.install(sa, ni, nr, gir, old == null);
-            if (old != null) {
+            if (old != null && old.state == ChildSa.State.REKEYING) {
+                old.collision = child;
+                sa.engine.count("rekey_collisions");
+                sa.engine.log(sa.name() + " CHILD_SA " + old.config.name() + " rekey collision: both sides rekey "
+                        + String.format("0x%08x", old.inSpi) + ", the nonces will decide");
+            } else if (old != null) {
                 old.successor = child;
                 old.state = ChildSa.State.REKEYED;
+            }
+            if (old != null) {
                 ChildSa previous = old;
                 // The initiator installs both new halves when our response arrives; our new outbound
                 // half waits for its DELETE of the old pair (or 10 s), so nothing we send is lost.
@@ -253,6 +321,7 @@ final class ChildCreateTask implements IkeTask {
         /** Installs the pair; {@code outboundNow} false defers our outbound half (rekey responder). */
         ChildSa install(IkeSa sa, byte[] ni, byte[] nr, byte[] gir, boolean outboundNow) {
             ChildSa child = new ChildSa(config, mode, proposal, inSpi, outSpi, tsr, tsi, sa.connection.conn().name());
+            child.lowerNonce = ChildSa.lowerOf(ni, nr);
             ChildSaKeys keys = IkeKeyDerivation.childSaKeys(sa.prf, sa.keys.skD(), gir, ni, nr, proposal.esp());
             try {
                 child.installInbound(sa.engine, keys, false, sa.local, sa.remote, sa.natDetected);
@@ -372,9 +441,13 @@ final class ChildCreateTask implements IkeTask {
             return payloads;
         }
 
-        /** Checks the response and installs the pair (we initiated this exchange). */
-        ChildSa accept(IkeSa ike, IkeMessage response, boolean weInitiated, byte[] ni, byte[] nr, byte[] gir)
-                throws IkeFailure {
+        /**
+         * Checks the response and installs the pair (we initiated this exchange). Without
+         * {@code outbound} (the redundant pair of a rekey collision) only the inbound half goes
+         * in, and the pair gets no timers: it is about to be deleted.
+         */
+        ChildSa accept(IkeSa ike, IkeMessage response, boolean weInitiated, byte[] ni, byte[] nr, byte[] gir,
+                       boolean outbound) throws IkeFailure {
             List<SaPayload> sas = response.payloads(SaPayload.class);
             List<TsPayload> rTsi = response.payloads(TsPayload.class).stream().filter(TsPayload::initiator).toList();
             List<TsPayload> rTsr = response.payloads(TsPayload.class).stream().filter(t -> !t.initiator()).toList();
@@ -412,16 +485,21 @@ final class ChildCreateTask implements IkeTask {
             int outSpi = ByteBuffer.wrap(chosen.spi()).getInt();
             ChildSa child = new ChildSa(config, mode, proposal, spi, outSpi, rTsi.getFirst().selectors(),
                     rTsr.getFirst().selectors(), ike.connection.conn().name());
+            child.lowerNonce = ChildSa.lowerOf(ni, nr);
             ChildSaKeys keys = IkeKeyDerivation.childSaKeys(ike.prf, ike.keys.skD(), gir, ni, nr, proposal.esp());
             try {
                 child.installInbound(ike.engine, keys, weInitiated, ike.local, ike.remote, ike.natDetected);
-                child.installOutbound(ike.engine, keys, weInitiated, ike.local, ike.remote, ike.natDetected);
+                if (outbound) {
+                    child.installOutbound(ike.engine, keys, weInitiated, ike.local, ike.remote, ike.natDetected);
+                }
             } finally {
                 keys.destroy();
             }
             child.state = ChildSa.State.INSTALLED;
             ike.current().children.add(child);
-            ike.engine.childEstablished(ike, child);
+            if (outbound) {
+                ike.engine.childEstablished(ike, child);
+            }
             return child;
         }
     }

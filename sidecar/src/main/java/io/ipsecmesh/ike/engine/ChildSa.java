@@ -26,7 +26,13 @@ import java.util.List;
  */
 public final class ChildSa {
 
-    public enum State { INSTALLING, INSTALLED, REKEYING, REKEYED, DELETING, DELETED }
+    /**
+     * INSTALLED: carries traffic. REKEYING: our rekey of it is in flight. REKEYED: a successor
+     * replaced it (its inbound half lingers until it is deleted). REDUNDANT: the losing pair of a
+     * rekey collision, never used for traffic, waiting for its DELETE. DELETING: a DELETE for it is
+     * under way, or its inbound half is in its grace time. DELETED: gone from the data plane.
+     */
+    public enum State { INSTALLING, INSTALLED, REKEYING, REKEYED, REDUNDANT, DELETING, DELETED }
 
     final IkeConfig.Child config;
     final Mode mode;
@@ -44,6 +50,14 @@ public final class ChildSa {
     IkeEngine.Timer expireTimer;
     /** Rekey responder: the keys of our outbound half, held until the old pair is deleted. */
     ChildSaKeys deferredKeys;
+    /**
+     * A rekey collision (RFC 7296 §2.8.1): while our rekey of this pair was in flight, the peer
+     * rekeyed it too and we answered; this is the pair that answer created. Which of the two
+     * new pairs survives is decided by the nonces once our own exchange ends.
+     */
+    ChildSa collision;
+    /** The lower of the two nonces of the exchange that created this pair (for §2.8.1). */
+    byte[] lowerNonce;
     private final String inName;
     private final String outName;
     private final List<Policy> inPolicies = new ArrayList<>();
@@ -185,15 +199,13 @@ public final class ChildSa {
         inPolicies.clear();
         outInstalled = false;
         inInstalled = false;
-        if (rekeyTimer != null) {
-            rekeyTimer.cancel();
-        }
-        if (expireTimer != null) {
-            expireTimer.cancel();
-        }
+        cancelTimers();
         if (deferredKeys != null) {
             deferredKeys.destroy();
             deferredKeys = null;
+        }
+        if (lowerNonce != null) {
+            java.util.Arrays.fill(lowerNonce, (byte) 0);
         }
         state = State.DELETED;
     }
@@ -224,6 +236,25 @@ public final class ChildSa {
             }
         }
         return out;
+    }
+
+    /**
+     * The lower of an exchange's two nonces (a copy), kept for collision resolution: of two
+     * pairs created by colliding rekeys, the one made with the lowest of the four nonces is
+     * redundant (§2.8.1).
+     */
+    static byte[] lowerOf(byte[] ni, byte[] nr) {
+        return (java.util.Arrays.compareUnsigned(ni, nr) <= 0 ? ni : nr).clone();
+    }
+
+    /** Stops the rekey and life-time timers (a pair that will not carry traffic). */
+    void cancelTimers() {
+        if (rekeyTimer != null) {
+            rekeyTimer.cancel();
+        }
+        if (expireTimer != null) {
+            expireTimer.cancel();
+        }
     }
 
     /** One line: name, SPIs, algorithms, mode, selectors (never keys). */

@@ -105,7 +105,7 @@ final class IkeAuthTask implements IkeTask {
             }
         }
         try {
-            offer.accept(sa, response, true, sa.nonceI, sa.nonceR, null);
+            offer.accept(sa, response, true, sa.nonceI, sa.nonceR, null, true);
         } catch (IkeFailure f) {
             // The IKE SA stands; only the CHILD_SA failed (RFC 7296 §1.2).
             sa.engine.count(f.counter());

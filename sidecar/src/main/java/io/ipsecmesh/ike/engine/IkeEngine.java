@@ -488,9 +488,33 @@ public final class IkeEngine implements AutoCloseable {
         }
     }
 
-    /** After a rekey collision (TEMPORARY_FAILURE): try again in 0.5-1.5 s. */
+    /**
+     * After TEMPORARY_FAILURE (§2.25: wait, do not retry at once): try again in 0.5-1.5 s, or
+     * sooner if the pair's life time would end first (a third of what is left, at least 20 ms).
+     */
     void retryRekeyLater(IkeSa sa, ChildSa child) {
-        schedule(500 + random.nextInt(1000), () -> rekeyChild(sa, child));
+        long delay = 500 + random.nextInt(1000);
+        long life = child.config.lifeTime().toMillis();
+        if (life > 0) {
+            long left = life - (System.nanoTime() - child.createdNanos) / 1_000_000;
+            delay = Math.max(20, Math.min(delay, left / 3));
+        }
+        schedule(delay, () -> rekeyChild(sa, child));
+    }
+
+    /**
+     * The peer answered our rekey with CHILD_SA_NOT_FOUND (§2.25): the pair is gone on its side.
+     * Ours is removed without a DELETE, and a new one is created from scratch.
+     */
+    void childNotFound(IkeSa sa, ChildSa child) {
+        count("child_not_found_received");
+        log(sa.name() + " CHILD_SA " + child.config.name() + " " + String.format("0x%08x", child.inSpi)
+                + " unknown to the peer: removed, creating a new one");
+        removeChild(sa, child, "unknown to the peer");
+        IkeSa owner = sa.current();
+        if (owner.state == IkeSa.State.ESTABLISHED) {
+            owner.queue(new ChildCreateTask(child.config, null));
+        }
     }
 
     void retryIkeRekeyLater(IkeSa sa) {
@@ -545,8 +569,15 @@ public final class IkeEngine implements AutoCloseable {
             child.expireTimer = schedule(c.lifeTime().toMillis(), () -> {
                 IkeSa owner = ownerOf(child);
                 if (owner != null && child.state != ChildSa.State.DELETED && child.state != ChildSa.State.DELETING) {
-                    log(owner.name() + " CHILD_SA " + c.name() + " reached its life time");
+                    log(owner.name() + " CHILD_SA " + c.name() + " " + String.format("0x%08x", child.inSpi)
+                            + " reached its life time");
+                    count("child_expired");
                     owner.queue(InformationalTask.deleteChild(child));
+                    if (child.successor == null && owner.connection.conn().start()) {
+                        // Not replaced by a rekey in time: a connection that is meant to be up
+                        // gets a new pair (strongSwan users would set close_action=start).
+                        owner.queue(new ChildCreateTask(c, null));
+                    }
                 }
             });
         }
@@ -571,6 +602,11 @@ public final class IkeEngine implements AutoCloseable {
     void removeChild(IkeSa sa, ChildSa child, String reason) {
         IkeSa owner = ownerOf(child);
         (owner != null ? owner : sa).children.remove(child);
+        if (child.successor != null) {
+            // If we answered the rekey that replaced it and the peer's DELETE has not come (we
+            // delete it at its life time), the successor's outbound half goes in first.
+            Responder.finishRekey(sa, child);
+        }
         if (child.successor != null && rekeyedInboundGraceMs > 0 && sa.state != IkeSa.State.DEAD) {
             // A rekeyed pair: packets the peer sent on it may still be on their way (its ESP
             // and our IKE take different paths), so the inbound half lives a little longer, as

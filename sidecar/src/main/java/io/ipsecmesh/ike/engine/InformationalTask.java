@@ -51,8 +51,9 @@ final class InformationalTask implements IkeTask {
     public List<IkePayload> build(IkeSa sa) throws IkeFailure {
         return switch (kind) {
             case DELETE_CHILD -> {
-                if (child.state == ChildSa.State.DELETED) {
-                    throw new IkeFailure("delete_skipped", null, "CHILD_SA already deleted by the peer");
+                if (child.state == ChildSa.State.DELETED || child.state == ChildSa.State.DELETING) {
+                    throw new IkeFailure("delete_skipped", null, "CHILD_SA " + String.format("0x%08x", child.inSpi)
+                            + " is already " + child.state.name().toLowerCase());
                 }
                 child.state = ChildSa.State.DELETING;
                 yield List.of(DeletePayload.childSas(ProtocolId.ESP, List.of(child.inSpi)));
@@ -108,6 +109,12 @@ final class InformationalTask implements IkeTask {
                 if (c == null) {
                     sa.engine.count("delete_unknown_spi");
                     continue;
+                }
+                if (c.state == ChildSa.State.REKEYING && c.collision != null) {
+                    // We were both rekeying it and the peer's pair won (§2.8.1): the peer deletes
+                    // the old pair before our own exchange has told us so.
+                    c.successor = c.collision;
+                    c.state = ChildSa.State.REKEYED;
                 }
                 if (c.state == ChildSa.State.REKEYED) {
                     Responder.finishRekey(sa, c);

@@ -58,7 +58,41 @@ final class EnginePair implements AutoCloseable {
         if (t == null) {
             return;
         }
+        synchronized (held) {
+            if (holding) {
+                held.add(Map.entry(dir, () -> t.execute(() -> t.receive(copy, from, to))));
+                return;
+            }
+        }
         t.execute(() -> t.receive(copy, from, to));
+    }
+
+    private final List<Map.Entry<String, Runnable>> held = new java.util.ArrayList<>();
+    private boolean holding;
+
+    /** From now on datagrams wait on the wire (in order) until {@link #release}. */
+    void hold() {
+        synchronized (held) {
+            holding = true;
+        }
+    }
+
+    int heldCount() {
+        synchronized (held) {
+            return held.size();
+        }
+    }
+
+    /** Delivers what was held, the datagrams going {@code firstDir} ("a>b"/"b>a") first. */
+    void release(String firstDir) {
+        List<Map.Entry<String, Runnable>> out;
+        synchronized (held) {
+            holding = false;
+            out = new java.util.ArrayList<>(held);
+            held.clear();
+        }
+        out.stream().filter(e -> e.getKey().equals(firstDir)).forEach(e -> e.getValue().run());
+        out.stream().filter(e -> !e.getKey().equals(firstDir)).forEach(e -> e.getValue().run());
     }
 
     void start() {
