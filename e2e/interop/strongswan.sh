@@ -3,7 +3,8 @@
 #
 #   e2e/interop/strongswan.sh [--role initiator|responder] [--ike PROPOSAL] [--esp PROPOSAL]
 #       [--auth cert|psk] [--family 4|6] [--peer charon|ours] [--ours ours|charon]
-#       [--timeout S] [--timing] [--iperf-seconds N] [--rekey child|ike] [--liveness] [--keep]
+#       [--timeout S] [--timing [--handshakes N]] [--iperf-seconds N] [--rekey child|ike]
+#       [--liveness] [--keep]
 #
 # Two network namespaces joined by one veth ("under" on both ends):
 #
@@ -32,6 +33,11 @@
 #                   keepalives while ESP flows; --esp aes128gcm16|aes256gcm16|chacha20poly1305)
 #   --timeout S     seconds to wait for the SAs (default 30)
 #   --timing        print the IKE_SA_INIT request -> IKE_AUTH response time on the wire
+#   --handshakes N  (--timing, --role initiator) N handshakes in all: after the checks, the
+#                   IKE SA is ended N-1 times and made again by the same (warm) initiator.
+#                   Ours re-initiates on its own when charon deletes the SA; a charon
+#                   initiator is told to (swanctl --terminate, --initiate). The TIMING line
+#                   gives the first handshake and the median of the others.
 #   --iperf-seconds N   length of each iperf3 run (default 3)
 #   --rekey W       (--peer charon, --ours ours) W=child: our daemon rekeys the CHILD_SA every
 #                   3 s and charon the IKE SA every 5 s; W=ike: the other way round; while
@@ -75,7 +81,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 WIRE=$HERE/wire.py
 
 ROLE=initiator IKE=aes128gcm16-prfsha256-ecp256 ESP=aes128gcm16 AUTH=cert FAMILY=4
-PEER=charon OURS=ours TIMEOUT=30 TIMING= IPERF_SECS=3 REKEY= LIVENESS=
+PEER=charon OURS=ours TIMEOUT=30 TIMING= HANDSHAKES=1 IPERF_SECS=3 REKEY= LIVENESS=
 usage() { sed -n "2,/^set -u/p" "$0" | grep "^#" | cut -c3-; exit "${1:-2}"; }
 while [ $# -gt 0 ]; do
     case $1 in
@@ -88,6 +94,7 @@ while [ $# -gt 0 ]; do
         --ours) OURS=${2:-}; shift 2 ;;
         --timeout) TIMEOUT=${2:-}; shift 2 ;;
         --timing) TIMING=1; shift ;;
+        --handshakes) HANDSHAKES=${2:-}; shift 2 ;;
         --iperf-seconds) IPERF_SECS=${2:-}; shift 2 ;;
         --rekey) REKEY=${2:-}; shift 2 ;;
         --liveness) LIVENESS=1; shift ;;
@@ -669,6 +676,24 @@ if [ "$OURS" = dataplane ]; then
     got=$(awk '{print substr($2, 1, 8)}' "$RIG_DIR/sock-received" 2>/dev/null | tr '\n' ' ')
     if [ "$got" = "00000000 ff " ]; then rig_pass "socket: IKE-like datagram and keepalive reached UDP 4500 during iperf3, no ESP"
     else rig_fail "socket: UDP 4500 listener got '$got' (want '00000000 ff ')"; fi
+fi
+
+# ---- more handshakes by the same, now warm, initiator (--timing --handshakes N) ----
+if [ -n "$TIMING" ] && [ "$HANDSHAKES" -gt 1 ]; then
+    [ "$ROLE" = initiator ] && [ "$PEER" = charon ] || rig_die "--handshakes needs --role initiator --peer charon"
+    for ((h = 2; h <= HANDSHAKES; h++)); do
+        if [ "$OURS" = ours ]; then
+            n0=$(grep -c 'IKE_SA .* established' "$RIG_DIR/ours/ike.log")
+            charon_swanctl peer --terminate --ike ipsm >/dev/null 2>&1
+            for ((i = 0; i < 100; i++)); do
+                [ "$(grep -c 'IKE_SA .* established' "$RIG_DIR/ours/ike.log")" -gt "$n0" ] && break; sleep 0.1
+            done
+        else
+            charon_swanctl ours --terminate --ike ipsm >/dev/null 2>&1
+            charon_swanctl ours --initiate --child net >/dev/null 2>&1
+        fi
+        sleep 0.3
+    done
 fi
 
 sleep 0.5

@@ -178,31 +178,35 @@ def classify(args):
 
 
 def timing(args):
+    """IKE_SA_INIT request -> IKE_AUTH response per handshake (paired by initiator SPI)."""
     out = subprocess.run(
         ["tshark", "-r", args.pcap, "-Y", "isakmp", "-T", "fields", "-E", "separator=,",
          "-e", "frame.time_relative", "-e", "isakmp.exchangetype", "-e", "isakmp.flags",
-         "-e", "ip.src", "-e", "ipv6.src", "-e", "udp.srcport", "-e", "udp.dstport"],
+         "-e", "isakmp.ispi", "-e", "ip.src", "-e", "ipv6.src"],
         capture_output=True, text=True)
     if out.returncode != 0:
         sys.exit("tshark: " + out.stderr.strip())
-    init_req, auth_resp, initiator, n_init = None, None, None, 0
+    started, done, initiator = {}, {}, None
     for line in out.stdout.splitlines():
         f = line.split(",")
-        if len(f) < 7 or not f[1] or not f[2]:
+        if len(f) < 6 or not f[1] or not f[2] or not f[3]:
             continue
         t, xch, flags = float(f[0]), int(f[1].split(";")[0]), int(f[2].split(";")[0], 0)
+        spi = f[3].split(";")[0]
         response = bool(flags & 0x20)
-        if xch == 34 and not response:
-            n_init += 1
-            if init_req is None:
-                init_req, initiator = t, (f[3] or f[4])
-        if xch == 35 and response and init_req is not None and auth_resp is None:
-            auth_resp = t
-    if init_req is None or auth_resp is None:
+        if xch == 34 and not response and spi not in started:
+            started[spi] = t
+            initiator = initiator or (f[4] or f[5])
+        if xch == 35 and response and spi in started and spi not in done:
+            done[spi] = t
+    times = [(done[s] - started[s]) * 1000 for s in sorted(done, key=lambda s: started[s])]
+    if not times:
         print("no IKE_SA_INIT request / IKE_AUTH response in the capture")
         return 1
-    print(f"{(auth_resp - init_req) * 1000:.2f} ms IKE_SA_INIT request -> IKE_AUTH response "
-          f"(initiator {initiator}, {n_init} IKE_SA_INIT request(s))")
+    warm = sorted(times[1:])
+    median = "-" if not warm else f"{(warm[len(warm) // 2] + warm[(len(warm) - 1) // 2]) / 2:.2f}"
+    print(f"{times[0]:.2f} ms first IKE_SA_INIT request -> IKE_AUTH response, {median} ms median of "
+          f"{len(warm)} more (initiator {initiator}; all: {' '.join(f'{x:.2f}' for x in times)})")
     return 0
 
 

@@ -207,6 +207,8 @@ public final class IkeEngine implements AutoCloseable {
             }
         } catch (IOException e) {
             log("IKE engine stopped: " + e.getMessage());
+        } catch (java.nio.channels.ClosedSelectorException e) {
+            log("IKE engine stopped: closed before its loop ended");
         } finally {
             stopped.countDown();
         }
@@ -738,7 +740,10 @@ public final class IkeEngine implements AutoCloseable {
             running = false;
         });
         try {
-            stopped.await(5, TimeUnit.SECONDS);
+            // Thousands of SAs take a moment to delete; the selector closes after the loop ends.
+            if (!stopped.await(30, TimeUnit.SECONDS)) {
+                log("IKE engine did not stop within 30 s; closing it anyway");
+            }
             selector.close();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
