@@ -3,7 +3,7 @@
 # between the rig's two nodes, and the pods talk through them.
 #
 #   e2e/rig/two-node-ike.sh [--mode transport|tunnel] [--family 4|6] [--auth psk|cert]
-#       [--ike PROPOSAL] [--esp PROPOSAL] [--rekey child|ike] [--liveness] [--keep]
+#       [--ike PROPOSAL] [--esp PROPOSAL] [--rekey child|ike] [--liveness] [--trap] [--keep]
 #
 # Topology and node plumbing: lib.sh (the same as two-node.sh). IKE runs between the node
 # addresses (UDP 500); the CHILD_SA's traffic selectors are pod1 and pod2, in transport mode
@@ -25,13 +25,16 @@
 #   (dpd 1 s after the last message, then retransmissions after 0.5, 0.75, 1.125 s and a
 #   last wait of 1.7 s: 5.1 s) and remove the SAs; node2
 #   restarted, the SAs come back (node1 re-initiates) and ping works again.
+# --trap: node1 has "start trap" instead of "start yes": nothing may be negotiated before
+#   traffic; then pings from pod1 (with the pattern) start the negotiation. The triggering
+#   pings are dropped, never sent in the clear: the capture check finds no pattern.
 #
 # Environment: IPSM_JAR, JAVA_HOME, RIG_ID, RIG_KEEP=1 (as two-node.sh). Exit status 0 only
 # if every check passed.
 set -u -o pipefail
 . "$(dirname "$0")/lib.sh"
 
-MODE=transport FAMILY=4 AUTH=psk IKE=aes128gcm16-prfsha256-ecp256 ESP=aes128gcm16 REKEY= LIVENESS=
+MODE=transport FAMILY=4 AUTH=psk IKE=aes128gcm16-prfsha256-ecp256 ESP=aes128gcm16 REKEY= LIVENESS= TRAP=
 usage() { sed -n "2,/^set -u/p" "$0" | grep "^#" | cut -c3-; exit "${1:-2}"; }
 while [ $# -gt 0 ]; do
     case $1 in
@@ -42,6 +45,7 @@ while [ $# -gt 0 ]; do
         --esp) ESP=$2; shift 2 ;;
         --rekey) REKEY=$2; shift 2 ;;
         --liveness) LIVENESS=1; shift ;;
+        --trap) TRAP=1; shift ;;
         --keep) RIG_KEEP=1; shift ;;
         -h|--help) usage 0 ;;
         *) echo "unknown option $1" >&2; usage ;;
@@ -58,7 +62,7 @@ DP_CMD=(env "JAVA_HOME=$JAVA_HOME" "$JAVA_HOME/bin/java" --enable-native-access=
 
 rig_require_tools
 [ "$AUTH" = psk ] || command -v pki >/dev/null || rig_die "--auth cert needs strongSwan's pki"
-TAG="ike-$MODE-ipv$FAMILY-$AUTH-$IKE-$ESP${REKEY:+-rekey-$REKEY}${LIVENESS:+-liveness}"
+TAG="ike-$MODE-ipv$FAMILY-$AUTH-$IKE-$ESP${REKEY:+-rekey-$REKEY}${LIVENESS:+-liveness}${TRAP:+-trap}"
 rig_init "two-node-$TAG"
 rig_log "scenario: $TAG"
 
@@ -116,7 +120,7 @@ write_ike_conf() {
             echo "  ca $RIG_DIR/pki/ca.crt"
         fi
         echo "  ike $IKE"
-        [ "$i" = 1 ] && echo "  start yes" || echo "  start no"
+        if [ "$i" = 2 ]; then echo "  start no"; elif [ -n "$TRAP" ]; then echo "  start trap"; else echo "  start yes"; fi
         echo "  dpd 1s"
         echo "  retransmit-timeout 500ms"
         echo "  retransmit-base 1.5"
@@ -182,13 +186,23 @@ wait_established() {  # wait_established MIN TIMEOUT_S
     done
     return 1
 }
+PATTERN=5a3c0ff1ce1bad1dea5eed0bad0c0de5
+if [ -n "$TRAP" ]; then
+    sleep 1.5
+    if established 1 1 || established 2 1; then
+        rig_fail "trap: SAs were negotiated before any traffic"
+    else
+        rig_pass "trap: nothing negotiated before traffic"
+    fi
+    got=$(rig_ping "$NS_POD1" "$P2" 5 -s 256 -p "$PATTERN")
+    rig_log "trap: $got of the 5 pings that started the negotiation were answered"
+fi
 if wait_established 1 20; then
     rig_pass "established: $(grep -m1 'CHILD_SA .* established' "$RIG_DIR/node1.log" | cut -d' ' -f2-)"
 else
     rig_fail "established: no IKE_SA + CHILD_SA on both nodes within 20 s"; dump_logs; exit 1
 fi
 
-PATTERN=5a3c0ff1ce1bad1dea5eed0bad0c0de5
 ping_check() {  # ping_check LABEL NS DST COUNT
     local got
     got=$(rig_ping "$2" "$3" "$4" -s 256 -p "$PATTERN")

@@ -225,7 +225,7 @@ public final class ChildSa {
         return l;
     }
 
-    private static List<io.ipsecmesh.sa.TrafficSelector> dataPlaneSelectors(List<TrafficSelector> from,
+    static List<io.ipsecmesh.sa.TrafficSelector> dataPlaneSelectors(List<TrafficSelector> from,
                                                                           List<TrafficSelector> to) {
         List<io.ipsecmesh.sa.TrafficSelector> out = new ArrayList<>();
         for (TrafficSelector s : from) {

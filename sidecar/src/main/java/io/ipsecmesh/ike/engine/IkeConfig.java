@@ -74,6 +74,9 @@ public final class IkeConfig {
      *
      * @param remote     the peer's address, or null to accept any (responder only)
      * @param start      true: we initiate (and re-initiate after the peer is lost)
+     * @param trap       trap policies (strongSwan's start_action=trap): outbound traffic that a
+     *                   child's selectors cover but no CHILD_SA carries is dropped, and starts
+     *                   the negotiation; plaintext the peer sends there is dropped too
      * @param dpd        liveness check interval (zero: none)
      * @param rekeyTime  IKE SA rekey interval (zero: never)
      * @param psk        the pre-shared key when {@code auth} is PSK (zeroed by {@link #destroy})
@@ -81,7 +84,16 @@ public final class IkeConfig {
     public record Conn(String name, InetAddress local, InetAddress remote, String localId, String remoteId,
                        AuthMethod auth, byte[] psk, Path cert, Path key, List<Path> cas, List<Path> crls,
                        List<IkeProposal> ikeProposals, boolean start, Duration dpd, Duration rekeyTime,
-                       Retransmit retransmit, boolean allowLegacy, List<Child> children) {
+                       Retransmit retransmit, boolean allowLegacy, List<Child> children, boolean trap) {
+
+        public Conn(String name, InetAddress local, InetAddress remote, String localId, String remoteId,
+                    AuthMethod auth, byte[] psk, Path cert, Path key, List<Path> cas, List<Path> crls,
+                    List<IkeProposal> ikeProposals, boolean start, Duration dpd, Duration rekeyTime,
+                    Retransmit retransmit, boolean allowLegacy, List<Child> children) {
+            this(name, local, remote, localId, remoteId, auth, psk, cert, key, cas, crls, ikeProposals, start, dpd,
+                    rekeyTime, retransmit, allowLegacy, children, false);
+        }
+
         public Conn {
             children = List.copyOf(children);
             cas = List.copyOf(cas);
@@ -90,8 +102,9 @@ public final class IkeConfig {
             if (local == null) {
                 throw new IllegalArgumentException("conn '" + name + "' needs 'local ADDRESS'");
             }
-            if (remote == null && start) {
-                throw new IllegalArgumentException("conn '" + name + "' initiates ('start yes') and needs 'remote ADDRESS'");
+            if (remote == null && (start || trap)) {
+                throw new IllegalArgumentException("conn '" + name + "' initiates ('start " + (trap ? "trap" : "yes")
+                        + "') and needs 'remote ADDRESS'");
             }
             if (remote != null && (remote.getAddress().length != local.getAddress().length)) {
                 throw new IllegalArgumentException("conn '" + name + "': local and remote must be of one address family");

@@ -258,6 +258,7 @@ public final class IkeConfigFile {
         final List<Path> crls = new ArrayList<>();
         List<String> ike = List.of("aes128gcm16-prfsha256-ecp256");
         boolean start;
+        boolean trap;
         Duration dpd = Duration.ofSeconds(30);
         Duration rekeyTime = Duration.ofHours(4);
         Duration rtTimeout = IkeConfig.Retransmit.DEFAULT.timeout();
@@ -286,7 +287,10 @@ public final class IkeConfigFile {
                 case "ca" -> cas.add(Path.of(v));
                 case "crl" -> crls.add(Path.of(v));
                 case "ike" -> ike = List.of(v.split("\\s*,\\s*"));
-                case "start" -> start = yesNo(v);
+                case "start" -> {
+                    trap = v.equals("trap");
+                    start = !trap && yesNo(v);
+                }
                 case "dpd" -> dpd = duration(v);
                 case "rekey-time" -> rekeyTime = duration(v);
                 case "retransmit-timeout" -> rtTimeout = duration(v);
@@ -323,7 +327,7 @@ public final class IkeConfigFile {
             }
             return new IkeConfig.Conn(name, local, remote, localId, remoteId, auth, psk, cert, key, cas, crls,
                     proposals, start, dpd, rekeyTime, new IkeConfig.Retransmit(rtTimeout, rtBase, rtTries), legacy,
-                    kids);
+                    kids, trap);
         }
     }
 

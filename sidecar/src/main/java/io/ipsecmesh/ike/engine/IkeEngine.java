@@ -143,17 +143,101 @@ public final class IkeEngine implements AutoCloseable {
 
     // ------------------------------------------------------------------ the loop
 
-    /** Starts the engine thread and initiates every connection with {@code start yes}. */
+    /**
+     * Starts the engine thread, installs the trap policies of {@code start trap} connections and
+     * initiates every connection with {@code start yes}.
+     */
     public void start() {
         running = true;
         thread = Thread.ofPlatform().name("ike").start(this::loop);
         execute(() -> {
             for (Connection c : connections) {
+                if (c.conn().trap()) {
+                    installTraps(c);
+                }
                 if (c.conn().start()) {
                     initiate(c);
                 }
             }
         });
+    }
+
+    // ------------------------------------------------------------------ trap policies
+
+    /**
+     * The SA name trap policies point at (followed by "conn/child"). No SA of that name ever
+     * exists, so a packet that matches one is dropped and raises an acquire (RFC 4301 §5.1:
+     * a PROTECT entry without an SA).
+     */
+    static final String TRAP = "trap/";
+    /** Below a CHILD_SA's own policies, which win as long as the pair is up. */
+    static final int TRAP_PRIORITY = io.ipsecmesh.sa.Policy.DEFAULT_PRIORITY + 1;
+
+    /**
+     * Protect policies for each child's selectors, both ways, with no SA behind them: until
+     * (and whenever not) a CHILD_SA covers the traffic, outbound packets start the negotiation
+     * and are dropped, and plaintext from the peer is dropped. Nothing passes in the clear.
+     */
+    private void installTraps(Connection c) {
+        List<io.ipsecmesh.sa.Policy> traps = new ArrayList<>();
+        for (IkeConfig.Child child : c.conn().children()) {
+            String name = TRAP + c.conn().name() + "/" + child.name();
+            var local = Selectors.orHost(child.localTs(), c.conn().local());
+            var remote = Selectors.orHost(child.remoteTs(), c.conn().remote());
+            for (var ts : ChildSa.dataPlaneSelectors(local, remote)) {
+                traps.add(new io.ipsecmesh.sa.Policy(io.ipsecmesh.sa.Direction.OUT, ts,
+                        io.ipsecmesh.sa.PolicyAction.PROTECT, name, TRAP_PRIORITY));
+            }
+            for (var ts : ChildSa.dataPlaneSelectors(remote, local)) {
+                traps.add(new io.ipsecmesh.sa.Policy(io.ipsecmesh.sa.Direction.IN, ts,
+                        io.ipsecmesh.sa.PolicyAction.PROTECT, name, TRAP_PRIORITY));
+            }
+            log("trap installed for " + c.conn().name() + "/" + child.name() + ": " + Selectors.format(local)
+                    + " === " + Selectors.format(remote));
+        }
+        dataPlane.update(List.of(), traps, List.of(), List.of());
+    }
+
+    /** Trap names with an acquire handed to the engine in the last second (workers' side). */
+    private final java.util.Set<String> acquiring = ConcurrentHashMap.newKeySet();
+
+    /**
+     * A packet hit a trap: negotiate what covers it. At most one acquire per trap and second
+     * reaches the engine thread, whatever the packet rate.
+     */
+    private void acquire(String trap) {
+        if (trap == null || !trap.startsWith(TRAP) || !acquiring.add(trap)) {
+            return;
+        }
+        execute(() -> {
+            schedule(1000, () -> acquiring.remove(trap));
+            for (Connection c : connections) {
+                for (IkeConfig.Child child : c.conn().children()) {
+                    if (trap.equals(TRAP + c.conn().name() + "/" + child.name())) {
+                        acquired(c, child);
+                    }
+                }
+            }
+        });
+    }
+
+    private void acquired(Connection c, IkeConfig.Child child) {
+        count("acquires");
+        IkeSa up = byLocalSpi.values().stream().filter(s -> s.connection == c && s.state == IkeSa.State.ESTABLISHED)
+                .findFirst().orElse(null);
+        if (up == null) {
+            if (!connecting(c)) {
+                log(c.conn().name() + " acquire for child " + child.name() + ": initiating");
+                initiate(c);
+            }
+            return;
+        }
+        boolean covered = up.children.stream().anyMatch(k -> k.config == child && k.state != ChildSa.State.REDUNDANT
+                && k.state != ChildSa.State.DELETING && k.state != ChildSa.State.DELETED);
+        if (!covered && !up.hasQueued(ChildCreateTask.class)) {
+            log(up.name() + " acquire for child " + child.name() + ": creating it");
+            up.queue(new ChildCreateTask(child, null));
+        }
     }
 
     /** Runs an action on the engine thread. */
@@ -778,7 +862,7 @@ public final class IkeEngine implements AutoCloseable {
 
         @Override
         public void acquire(String policySaName, PacketInfo packet) {
-            // Policies exist only while their CHILD_SA does; nothing to negotiate on demand yet.
+            IkeEngine.this.acquire(policySaName);
         }
     }
 }

@@ -376,6 +376,43 @@ class IkeEngineTest {
         }
     }
 
+    /**
+     * {@code start trap}: nothing is negotiated until traffic needs it. The first packet that
+     * a child's selectors cover is dropped and starts IKE; plaintext from the peer is dropped
+     * meanwhile; once the pair is up, traffic flows through it.
+     */
+    @Test
+    void trapPoliciesDropAndNegotiateOnDemand() throws Exception {
+        IkeConfig.Conn t = conn("to-b", "198.19.0.1", "198.19.0.2", "a.ipsm.test", "b.ipsm.test", false,
+                "aes128gcm16-prfsha256-ecp256", "aes128gcm16", Mode.TUNNEL, "198.18.1.0/24", "198.18.2.0/24",
+                Duration.ZERO, Duration.ZERO, Duration.ZERO, PSK);
+        IkeConfig.Conn a = new IkeConfig.Conn(t.name(), t.local(), t.remote(), t.localId(), t.remoteId(), t.auth(),
+                t.psk(), null, null, List.of(), List.of(), t.ikeProposals(), false, t.dpd(), t.rekeyTime(),
+                t.retransmit(), false, t.children(), true);
+        IkeConfig.Conn b = conn("to-a", "198.19.0.2", "198.19.0.1", "b.ipsm.test", "a.ipsm.test", false,
+                "aes128gcm16-prfsha256-ecp256", "aes128gcm16", Mode.TUNNEL, "198.18.2.0/24", "198.18.1.0/24",
+                Duration.ZERO, Duration.ZERO, Duration.ZERO, PSK);
+        try (EnginePair p = new EnginePair(a, b)) {
+            p.start();
+            p.a.call(() -> null);
+            Thread.sleep(300);
+            assertEquals(0, established(p.a), "a trap does not initiate by itself");
+            byte[] ab = TestPackets.udp("198.18.1.10", "198.18.2.20", 1000, 2000, 200);
+            byte[] ba = TestPackets.udp("198.18.2.20", "198.18.1.10", 2000, 1000, 200);
+            io.ipsecmesh.packet.PacketBuffer plain = new io.ipsecmesh.packet.PacketBuffer().set(ba, 0, ba.length);
+            assertEquals(io.ipsecmesh.sa.DropReason.POLICY, p.dpA.process(new io.ipsecmesh.sa.WorkerContext(0), plain),
+                    "plaintext from the peer's selectors is dropped");
+            for (int i = 0; i < 50; i++) {
+                io.ipsecmesh.packet.PacketBuffer pb = new io.ipsecmesh.packet.PacketBuffer().set(ab, 0, ab.length);
+                assertEquals(io.ipsecmesh.sa.DropReason.NO_SA, p.dpA.process(new io.ipsecmesh.sa.WorkerContext(0), pb));
+            }
+            p.awaitUp(1);
+            assertEquals(1, count(p.a, "acquires"), "50 packets, one acquire");
+            assertArrayEquals(ab, roundTrip(p.dpA, p.dpB, ab));
+            assertArrayEquals(ba, roundTrip(p.dpB, p.dpA, ba));
+        }
+    }
+
     @Test
     void hostileMessagesAreCountedAndChangeNothing() throws Exception {
         try (EnginePair p = tunnelPair("aes128gcm16-prfsha256-ecp256", "aes128gcm16-prfsha256-ecp256")) {
