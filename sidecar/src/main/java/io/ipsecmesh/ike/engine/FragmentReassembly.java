@@ -49,6 +49,7 @@ final class FragmentReassembly {
 
     private final IkeSa sa;
     private final String what;
+    private final long timeoutMs;
     private Pending pending;
 
     /** The fragments of one message collected so far. */
@@ -75,8 +76,13 @@ final class FragmentReassembly {
 
     /** {@code what}: "request" or "response", for the log. */
     FragmentReassembly(IkeSa sa, String what) {
+        this(sa, what, TIMEOUT_MS);
+    }
+
+    FragmentReassembly(IkeSa sa, String what, long timeoutMs) {
         this.sa = sa;
         this.what = what;
+        this.timeoutMs = timeoutMs;
     }
 
     /**
@@ -123,9 +129,9 @@ final class FragmentReassembly {
         }
         if (pending == null) {
             Pending p = new Pending(fragment);
-            p.timer = sa.engine.schedule(TIMEOUT_MS, () -> {
+            p.timer = sa.engine.schedule(timeoutMs, () -> {
                 if (pending == p) {
-                    discard("not complete after " + TIMEOUT_MS / 1000 + " s");
+                    discard("not complete after " + timeoutMs + " ms");
                 }
             });
             pending = p;
