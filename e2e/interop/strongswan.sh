@@ -4,7 +4,7 @@
 #   e2e/interop/strongswan.sh [--role initiator|responder] [--ike PROPOSAL] [--esp PROPOSAL]
 #       [--auth cert|psk] [--family 4|6] [--peer charon|ours] [--ours ours|charon]
 #       [--timeout S] [--timing [--handshakes N]] [--iperf-seconds N] [--rekey child|ike]
-#       [--liveness] [--keep]
+#       [--liveness] [--fragment SIZE] [--keep]
 #
 # Two network namespaces joined by one veth ("under" on both ends):
 #
@@ -46,6 +46,11 @@
 #                   side must notice within 7 s (dpd 2 s, retransmissions after 0.5, 0.75,
 #                   1.125 s and a last wait of 1.7 s) and remove its SAs; charon restarted,
 #                   the SAs come back (whoever initiates) and ping passes
+#   --fragment SIZE IKE fragmentation (RFC 7383) with SIZE-byte IP datagrams (512 or more):
+#                   charon gets `fragment_size = SIZE` and `fragmentation = yes`, our daemon
+#                   `fragmentation yes` and `fragment-size SIZE` (both count the whole IP
+#                   datagram). Adds the `fragments` check; with --auth cert and a small SIZE
+#                   (576) IKE_AUTH cannot go whole
 #   --keep          keep the work directory (kept anyway when a check failed)
 #
 # Checks (one PASS/FAIL line each, then a RESULT line; exit 0 only if none failed):
@@ -70,6 +75,12 @@
 #   liveness / back (--liveness) as described above
 #   socket          (dataplane only) while iperf3 runs, IKE-like and keepalive datagrams
 #                   from the peer to our UDP 4500 reach a socket, ESP does not
+#   fragments       (--fragment) in a second, IKE-only capture with whole frames (ike.pcap),
+#                   judged by tshark (wire.py ike-frags): both IKE_SA_INIT messages announce
+#                   fragmentation, the IKE_AUTH request and response went as SKF fragments
+#                   (payload 53, >= 2 each, numbered 1..total), no IKE datagram is larger than
+#                   SIZE, and with our keys log tshark decrypts every fragment of our IKE SA
+#                   (ours) without an integrity error and reassembles both IKE_AUTH messages
 #
 # Environment: IPSM_JAR (default sidecar/target/ipsec-mesh-sidecar.jar), JAVA_HOME (default
 # /usr/lib/jvm/temurin-25-jdk-amd64), IPSM_JAVA_OPTS, IPSM_IKE_CMD (replaces
@@ -81,7 +92,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 WIRE=$HERE/wire.py
 
 ROLE=initiator IKE=aes128gcm16-prfsha256-ecp256 ESP=aes128gcm16 AUTH=cert FAMILY=4
-PEER=charon OURS=ours TIMEOUT=30 TIMING= HANDSHAKES=1 IPERF_SECS=3 REKEY= LIVENESS=
+PEER=charon OURS=ours TIMEOUT=30 TIMING= HANDSHAKES=1 IPERF_SECS=3 REKEY= LIVENESS= FRAGMENT=
 usage() { sed -n "2,/^set -u/p" "$0" | grep "^#" | cut -c3-; exit "${1:-2}"; }
 while [ $# -gt 0 ]; do
     case $1 in
@@ -98,6 +109,7 @@ while [ $# -gt 0 ]; do
         --iperf-seconds) IPERF_SECS=${2:-}; shift 2 ;;
         --rekey) REKEY=${2:-}; shift 2 ;;
         --liveness) LIVENESS=1; shift ;;
+        --fragment) FRAGMENT=${2:-}; shift 2 ;;
         --keep) RIG_KEEP=1; shift ;;
         -h|--help) usage 0 ;;
         *) echo "unknown option $1" >&2; usage ;;
@@ -124,6 +136,11 @@ case $REKEY in
     ike) OURS_IKE_REKEY=5s PEER_CHILD_REKEY=3s ;;
 esac
 [[ $TIMEOUT =~ ^[0-9]+$ ]] || rig_die "--timeout SECONDS"
+if [ -n "$FRAGMENT" ]; then
+    [[ $FRAGMENT =~ ^[0-9]+$ ]] && [ "$FRAGMENT" -ge 512 ] && [ "$FRAGMENT" -le 65535 ] ||
+        rig_die "--fragment SIZE: IP datagram bytes, 512..65535"
+    [ "$OURS" != dataplane ] || rig_die "--fragment needs IKE (not --ours dataplane)"
+fi
 [[ $IPERF_SECS =~ ^[0-9]+$ ]] || rig_die "--iperf-seconds N"
 [[ $IKE =~ ^[a-z0-9_-]+$ ]] || rig_die "--ike: strongSwan proposal syntax, e.g. aes128gcm16-prfsha256-ecp256"
 [[ $ESP =~ ^[a-z0-9_-]+$ ]] || rig_die "--esp: strongSwan proposal syntax, e.g. aes128gcm16"
@@ -131,7 +148,7 @@ esac
 rig_require_tools tshark swanctl pki openssl unshare ss
 [ -x /usr/lib/ipsec/charon ] || rig_die "no /usr/lib/ipsec/charon (apt-get install strongswan-charon strongswan-swanctl strongswan-pki libcharon-extra-plugins libstrongswan-extra-plugins)"
 
-TAG="$OURS-$ROLE-vs-$PEER-$AUTH-ipv$FAMILY-$IKE-$ESP${REKEY:+-rekey-$REKEY}${LIVENESS:+-liveness}"
+TAG="$OURS-$ROLE-vs-$PEER-$AUTH-ipv$FAMILY-$IKE-$ESP${REKEY:+-rekey-$REKEY}${LIVENESS:+-liveness}${FRAGMENT:+-frag$FRAGMENT}"
 rig_init "interop-$TAG"
 rig_log "scenario: $TAG"
 
@@ -265,6 +282,10 @@ ours_config() {
             echo "  dpd 10"
         fi
         echo "  rekey-time $OURS_IKE_REKEY"
+        if [ -n "$FRAGMENT" ]; then
+            echo "  fragmentation yes"
+            echo "  fragment-size $FRAGMENT"
+        fi
         echo "  child net"
         echo "    mode tunnel"
         echo "    local-ts ${INNER[$side]}/$PLEN"
@@ -343,6 +364,8 @@ charon {
     load = random nonce openssl aes sha1 sha2 hmac gcm chapoly curve25519 gmp kdf pem pkcs1 pkcs8 x509 pubkey constraints kernel-libipsec kernel-netlink socket-default vici
     port = 500
     port_nat_t = 4500
+${FRAGMENT:+    # --fragment: largest IP datagram of an IKE message or fragment (RFC 7383)
+    fragment_size = $FRAGMENT}
     # The vici socket stays at its default, /var/run/charon.vici = <side dir>/run/charon.vici
     # (the private /run); swanctl reaches it by a relative path (sun_path has 108 bytes).
     filelog {
@@ -373,6 +396,7 @@ EOF
         echo "        remote_addrs = ${UADDR[$peer]}"
         echo "        proposals = $IKE"
         echo "        dpd_delay = 10s"
+        [ -n "$FRAGMENT" ] && echo "        fragmentation = yes"
         if [ "$PEER_IKE_REKEY" != 0 ]; then
             echo "        rekey_time = $PEER_IKE_REKEY"
             echo "        over_time = 60s"
@@ -582,8 +606,20 @@ make_certs
 CAP=$RIG_DIR/underlay.pcap
 rig_spawn "${NS[ours]}" "$RIG_DIR/tcpdump.log" tcpdump -i under -n -U --immediate-mode -Z root -s 200 -w "$CAP"
 CAP_PID=$RIG_SPAWNED_PID
+# --fragment: IKE alone (no ESP in UDP, no keepalives), whole frames, for tshark to decrypt.
+# libpcap has no udp[] over IPv6: the non-ESP marker sits at ip6[48] (no extension headers).
+IKE_CAP=$RIG_DIR/ike.pcap IKE_CAP_PID=
+if [ -n "$FRAGMENT" ]; then
+    rig_spawn "${NS[ours]}" "$RIG_DIR/tcpdump-ike.log" tcpdump -i under -n -U --immediate-mode -Z root -s 0 \
+        -w "$IKE_CAP" 'udp port 500 or (udp port 4500 and ((ip and udp[8:4] = 0) or (ip6 and ip6[48:4] = 0)))'
+    IKE_CAP_PID=$RIG_SPAWNED_PID
+fi
 for ((i = 0; i < 50; i++)); do grep -q 'listening on' "$RIG_DIR/tcpdump.log" 2>/dev/null && break; sleep 0.1; done
 grep -q 'listening on' "$RIG_DIR/tcpdump.log" || rig_die "tcpdump did not start: $(cat "$RIG_DIR/tcpdump.log")"
+if [ -n "$IKE_CAP_PID" ]; then
+    for ((i = 0; i < 50; i++)); do grep -q 'listening on' "$RIG_DIR/tcpdump-ike.log" 2>/dev/null && break; sleep 0.1; done
+    grep -q 'listening on' "$RIG_DIR/tcpdump-ike.log" || rig_die "tcpdump (IKE) did not start: $(cat "$RIG_DIR/tcpdump-ike.log")"
+fi
 
 # The responder first, so the initiator's first IKE_SA_INIT finds it listening.
 if [ "$ROLE" = initiator ]; then ORDER=(peer ours); else ORDER=(ours peer); fi
@@ -706,6 +742,19 @@ else
 fi
 if [ -n "$TIMING" ]; then
     echo "TIMING $(python3 "$WIRE" timing "$CAP" 2>&1) [$TAG]"
+fi
+
+# ---- IKE fragmentation (--fragment): judged by tshark on the IKE-only capture ----
+if [ -n "$FRAGMENT" ]; then
+    rig_stop "$IKE_CAP_PID" 5 >/dev/null 2>&1
+    # tshark decrypts with our keys log; tshark 4.0 has no ChaCha20-Poly1305 for IKE (no row is written)
+    keys=; [ "$OURS" = ours ] && keys=$RIG_DIR/ours/keys
+    case $IKE in chacha20poly1305*) keys= ;; esac
+    if res=$(python3 "$WIRE" ike-frags "$IKE_CAP" --max-ip "$FRAGMENT" ${keys:+--keys "$keys"}); then
+        rig_pass "fragments: $res"
+    else
+        rig_fail "fragments: $res"
+    fi
 fi
 
 # ---- rekeying under traffic (--rekey) ----

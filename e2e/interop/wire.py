@@ -18,6 +18,16 @@ Standard library only (tshark for `timing`). Captures: classic pcap, Ethernet (t
       on the wire, in ms; also how many IKE_SA_INIT requests there were (a COOKIE or
       INVALID_KE_PAYLOAD round adds one) and who initiated.
 
+  wire.py ike-frags PCAP --max-ip N [--keys DIR]
+      IKE fragmentation (RFC 7383) as tshark sees it, in a capture of IKE alone: both
+      IKE_SA_INIT messages carry IKEV2_FRAGMENTATION_SUPPORTED (16430); the IKE_AUTH request
+      and the response each went as Encrypted Fragment payloads (type 53 first), numbered
+      1..total with total >= 2; no IKE datagram is larger than N bytes (IP header included);
+      nothing malformed. --keys DIR: the directory our daemon's --keys-log wrote
+      (ikev2_decryption_table); then every SK and SKF payload must decrypt with a correct
+      integrity checksum, and tshark must reassemble both IKE_AUTH messages from their
+      fragments. Prints one summary line; exit 0 = all held.
+
   wire.py udp-listen PORT OUT [--seconds S] [--idle I]
       Receive UDP datagrams on [::]:PORT (IPv4 and IPv6) for S seconds (default 3), or until
       nothing came for I seconds after the first datagram; write
@@ -210,6 +220,86 @@ def timing(args):
     return 0
 
 
+def ike_frags(args):
+    import os
+    fields = ["frame.number", "ip.src", "ipv6.src", "ip.len", "ipv6.plen", "isakmp.exchangetype", "isakmp.flags",
+              "isakmp.nextpayload", "isakmp.frag.number", "isakmp.frag.total", "isakmp.enc.decrypted",
+              "isakmp.ikev2.integrity_checksum", "isakmp.fragment.count", "isakmp.notify.msgtype", "_ws.malformed",
+              "_ws.expert.message"]
+    cmd = ["tshark", "-n", "-r", args.pcap, "-Y", "isakmp", "-T", "fields", "-E", "occurrence=a",
+           "-E", "separator=|", "-E", "aggregator=,"]
+    for f in fields:
+        cmd += ["-e", f]
+    env = dict(os.environ)
+    if args.keys:
+        env["WIRESHARK_CONFIG_DIR"] = args.keys
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
+    if out.returncode != 0:
+        print("tshark: " + out.stderr.strip()[-300:])
+        return 1
+    bad, largest, n = [], 0, 0
+    announced = {"request": False, "response": False}
+    auth = {"request": {}, "response": {}}   # fragment number -> total, per direction
+    auth_from = {"request": set(), "response": set()}
+    auth_whole = {"request": 0, "response": 0}
+    reassembled = {"request": 0, "response": 0}
+    protected = decrypted = 0
+    for line in out.stdout.splitlines():
+        f = dict(zip(fields, line.split("|")))
+        n += 1
+        frame = f["frame.number"]
+        size = int(f["ip.len"]) if f["ip.len"] else int(f["ipv6.plen"] or 0) + 40
+        largest = max(largest, size)
+        if size > args.max_ip:
+            bad.append(f"frame {frame}: IKE datagram of {size} bytes > {args.max_ip}")
+        if f["_ws.malformed"]:
+            bad.append(f"frame {frame}: malformed")
+        xch = int(f["isakmp.exchangetype"].split(",")[0] or 0)
+        kind = "response" if int(f["isakmp.flags"].split(",")[0] or "0", 0) & 0x20 else "request"
+        payloads = [int(p) for p in f["isakmp.nextpayload"].split(",") if p]
+        if xch == 34 and "16430" in f["isakmp.notify.msgtype"].split(","):
+            announced[kind] = True
+        if 46 in payloads[:1] or 53 in payloads[:1]:
+            protected += 1
+            if f["isakmp.enc.decrypted"]:
+                decrypted += 1
+            if f["isakmp.ikev2.integrity_checksum"] or "incorrect" in f["_ws.expert.message"]:
+                bad.append(f"frame {frame}: integrity checksum incorrect")
+        if xch != 35:
+            continue
+        auth_from[kind].add(f["ip.src"] or f["ipv6.src"])
+        if payloads[:1] != [53]:
+            auth_whole[kind] += 1
+            continue
+        auth[kind][int(f["isakmp.frag.number"])] = int(f["isakmp.frag.total"])
+        if f["isakmp.fragment.count"]:
+            reassembled[kind] += 1
+    for kind in ("request", "response"):
+        if not announced[kind]:
+            bad.append(f"IKE_SA_INIT {kind} without IKEV2_FRAGMENTATION_SUPPORTED")
+        frags = auth[kind]
+        totals = set(frags.values())
+        if auth_whole[kind]:
+            bad.append(f"IKE_AUTH {kind}: {auth_whole[kind]} datagram(s) not fragmented")
+        if len(totals) != 1 or min(totals) < 2 or set(frags) != set(range(1, min(totals) + 1)):
+            bad.append(f"IKE_AUTH {kind}: fragments {sorted(frags.items())}, want 1..total with total >= 2")
+        if args.keys and not reassembled[kind]:
+            bad.append(f"IKE_AUTH {kind}: tshark did not reassemble it")
+    if args.keys and decrypted != protected:
+        bad.append(f"tshark decrypted {decrypted} of {protected} SK/SKF payloads")
+    summary = (f"{n} IKE datagrams, largest {largest} <= {args.max_ip} bytes; IKE_SA_INIT both ways announce "
+               f"fragmentation: {announced['request'] and announced['response']}; IKE_AUTH request from "
+               f"{','.join(sorted(auth_from['request']))} in {max(auth['request'].values(), default=0)} fragments, "
+               f"response from {','.join(sorted(auth_from['response']))} in "
+               f"{max(auth['response'].values(), default=0)} fragments")
+    if args.keys:
+        summary += (f"; tshark with our keys: {decrypted} of {protected} SK/SKF payloads decrypted "
+                    f"{'with correct integrity checksums' if not any('integrity' in b for b in bad) else ''}, "
+                    f"{sum(1 for k in reassembled if reassembled[k])} of 2 IKE_AUTH messages reassembled")
+    print(summary + ("" if not bad else "; " + "; ".join(bad[:6])))
+    return 0 if not bad and n > 0 else 1
+
+
 def udp_listen(args):
     s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
     s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
@@ -260,6 +350,10 @@ def main():
     c.add_argument("--need-udp-esp", action="store_true")
     t = sub.add_parser("timing")
     t.add_argument("pcap")
+    k = sub.add_parser("ike-frags")
+    k.add_argument("pcap")
+    k.add_argument("--max-ip", type=int, required=True)
+    k.add_argument("--keys")
     l = sub.add_parser("udp-listen")
     l.add_argument("port", type=int)
     l.add_argument("out")
@@ -271,7 +365,7 @@ def main():
     s.add_argument("payloads", nargs="+")
     s.add_argument("--sport", type=int)
     a = p.parse_args()
-    return {"classify": classify, "timing": timing, "udp-listen": udp_listen,
+    return {"classify": classify, "timing": timing, "ike-frags": ike_frags, "udp-listen": udp_listen,
             "udp-send": udp_send}[a.cmd](a)
 
 

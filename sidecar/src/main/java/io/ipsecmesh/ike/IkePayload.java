@@ -10,7 +10,7 @@ package io.ipsecmesh.ike;
  */
 public sealed interface IkePayload
         permits SaPayload, KePayload, IdPayload, CertPayload, CertReqPayload, AuthPayload, NoncePayload,
-        NotifyPayload, DeletePayload, VendorIdPayload, TsPayload, SkPayload, UnknownPayload {
+        NotifyPayload, DeletePayload, VendorIdPayload, TsPayload, SkPayload, SkfPayload, UnknownPayload {
 
     /** The payload type code, as it appears in the previous Next Payload field. */
     int type();

@@ -71,6 +71,17 @@ public final class PayloadChain {
                 payloads.add(new SkPayload(next, body.rest()));
                 return List.copyOf(payloads);
             }
+            if (type == PayloadType.ENCRYPTED_FRAGMENT.value()) {
+                if (!encryptedAllowed) {
+                    throw new IkeParseException("SKF payload at offset " + at + " inside an encrypted payload");
+                }
+                if (r.remaining() != 0) {
+                    throw new IkeParseException("SKF payload at offset " + at + " is followed by " + r.remaining()
+                            + " bytes, but it must be the last payload (RFC 7383 §2.5)");
+                }
+                payloads.add(SkfPayload.decode(next, body, at));
+                return List.copyOf(payloads);
+            }
             payloads.add(decodeBody(type, critical, body, at));
             type = next;
         }
@@ -104,7 +115,7 @@ public final class PayloadChain {
                 case VENDOR_ID -> VendorIdPayload.decode(body);
                 case TSI -> TsPayload.decode(body, true);
                 case TSR -> TsPayload.decode(body, false);
-                case NONE, ENCRYPTED -> throw new IllegalStateException("handled by the chain: " + known.get());
+                case NONE, ENCRYPTED, ENCRYPTED_FRAGMENT -> throw new IllegalStateException("handled by the chain: " + known.get());
             };
             body.expectEnd();
             return p;
@@ -119,10 +130,10 @@ public final class PayloadChain {
     }
 
     /**
-     * Encodes the payloads with their generic headers. An SK payload may only come last; its
-     * Next Payload field is its {@link SkPayload#firstInnerPayload()}.
+     * Encodes the payloads with their generic headers. An SK or SKF payload may only come last;
+     * its Next Payload field is its {@code firstInnerPayload()}.
      *
-     * @throws IllegalArgumentException if an SK payload is not last or a payload exceeds 65535 bytes
+     * @throws IllegalArgumentException if an SK or SKF payload is not last or a payload exceeds 65535 bytes
      */
     public static byte[] encode(List<? extends IkePayload> payloads) {
         ByteWriter w = new ByteWriter();
@@ -140,6 +151,11 @@ public final class PayloadChain {
                     throw new IllegalArgumentException("the SK payload must be the last payload (RFC 7296 §3.14)");
                 }
                 next = sk.firstInnerPayload();
+            } else if (p instanceof SkfPayload skf) {
+                if (!last) {
+                    throw new IllegalArgumentException("the SKF payload must be the last payload (RFC 7383 §2.5)");
+                }
+                next = skf.firstInnerPayload();
             } else {
                 next = last ? PayloadType.NONE.value() : payloads.get(i + 1).type();
             }

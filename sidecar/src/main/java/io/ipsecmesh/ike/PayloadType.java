@@ -24,7 +24,9 @@ public enum PayloadType {
     VENDOR_ID(43),
     TSI(44),
     TSR(45),
-    ENCRYPTED(46);
+    ENCRYPTED(46),
+    /** Encrypted Fragment, SKF (RFC 7383 §2.5). */
+    ENCRYPTED_FRAGMENT(53);
 
     private final int value;
 

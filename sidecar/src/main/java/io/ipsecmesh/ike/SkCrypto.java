@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.Mac;
@@ -19,7 +20,8 @@ import javax.crypto.spec.SecretKeySpec;
 import javax.security.auth.Destroyable;
 
 /**
- * Protection of IKE messages with the SK payload, for the messages one party sends (one
+ * Protection of IKE messages with the SK payload, and of IKE fragments with the SKF payload
+ * (RFC 7383, same layout after the fragment numbers), for the messages one party sends (one
  * SK_e / SK_a pair: SK_ei and SK_ai for the original initiator's, SK_er and SK_ar for the
  * original responder's).
  *
@@ -117,19 +119,73 @@ public final class SkCrypto implements Destroyable {
      * Encodes a message: header, the unencrypted payloads, then an SK payload holding the inner
      * payloads.
      */
-    public synchronized byte[] encrypt(IkeHeader header, List<? extends IkePayload> unencrypted,
-                                       List<? extends IkePayload> inner) {
-        checkLive();
+    public byte[] encrypt(IkeHeader header, List<? extends IkePayload> unencrypted,
+                          List<? extends IkePayload> inner) {
         byte[] innerChain = PayloadChain.encode(inner);
+        try {
+            int first = PayloadChain.firstType(inner);
+            return seal(header, unencrypted, body -> new SkPayload(first, body), innerChain);
+        } finally {
+            Arrays.fill(innerChain, (byte) 0);
+        }
+    }
+
+    /**
+     * Encodes one fragment of a message (RFC 7383 §2.5): header, the unencrypted payloads (only
+     * fragment 1 carries them, §2.5.3), then an SKF payload protecting {@code content}, a piece
+     * of the inner payload chain. Each fragment is encrypted and integrity-protected on its own.
+     *
+     * @param firstInner the message's first inner payload type for fragment 1, 0 for the others
+     */
+    public byte[] encryptFragment(IkeHeader header, List<? extends IkePayload> unencrypted, int firstInner,
+                                  int number, int total, byte[] content) {
+        return seal(header, unencrypted, body -> new SkfPayload(firstInner, number, total, body), content);
+    }
+
+    /**
+     * Bytes of IV, ciphertext (with padding and pad length, and the tag of an AEAD cipher) and
+     * ICV that protecting {@code contentLength} bytes takes: the SK or SKF body after its fixed
+     * fields.
+     */
+    public int protectedLength(int contentLength) {
         int block = encryption.isAead() ? 1 : encryption.blockSize();
-        int padLength = (block - (innerChain.length + 1) % block) % block;
-        byte[] plaintext = Arrays.copyOf(innerChain, innerChain.length + padLength + 1);
+        int padded = contentLength + 1 + (block - (contentLength + 1) % block) % block;
+        return ivLength() + padded + icvLength();
+    }
+
+    /** The most content that {@link #protectedLength} fits into {@code limit} bytes, or -1 if none. */
+    public int maxContentLength(int limit) {
+        int room = limit - ivLength() - icvLength();
+        if (room < 1) {
+            return -1;
+        }
+        if (encryption.isAead()) {
+            return room - 1;
+        }
+        int block = encryption.blockSize();
+        return room / block * block - 1;
+    }
+
+    /**
+     * Encodes the header, the unencrypted payloads and the payload {@code wrap} makes of a
+     * placeholder body, then fills that body in place: IV, ciphertext of content | padding | pad
+     * length, ICV. The body is the message's tail, so everything in front of the IV (header,
+     * unencrypted payloads, the generic header and, for SKF, the fragment numbers) is the AAD of
+     * an AEAD cipher, and the HMAC of CBC covers the message up to the ICV (RFC 7296 §3.14,
+     * RFC 5282 §5.1, RFC 7383 §2.5).
+     */
+    private synchronized byte[] seal(IkeHeader header, List<? extends IkePayload> unencrypted,
+                                     Function<byte[], IkePayload> wrap, byte[] content) {
+        checkLive();
+        int block = encryption.isAead() ? 1 : encryption.blockSize();
+        int padLength = (block - (content.length + 1) % block) % block;
+        byte[] plaintext = Arrays.copyOf(content, content.length + padLength + 1);
         plaintext[plaintext.length - 1] = (byte) padLength;
         int ctLength = plaintext.length + (encryption.isAead() ? AEAD_TAG_LENGTH : 0);
-        int bodyLength = ivLength() + ctLength + (encryption.isAead() ? 0 : integrity.icvLength());
+        int bodyLength = protectedLength(content.length);
 
         List<IkePayload> outer = new ArrayList<>(unencrypted);
-        outer.add(new SkPayload(PayloadChain.firstType(inner), new byte[bodyLength]));
+        outer.add(wrap.apply(new byte[bodyLength]));
         byte[] message = new IkeMessage(header, outer).encode();
         int ivOff = message.length - bodyLength;
         int ctOff = ivOff + ivLength();
@@ -163,7 +219,6 @@ public final class SkCrypto implements Destroyable {
             throw new IllegalStateException("JCE cannot run " + encryption.keyword(), e);
         } finally {
             Arrays.fill(plaintext, (byte) 0);
-            Arrays.fill(innerChain, (byte) 0);
         }
     }
 
@@ -182,13 +237,51 @@ public final class SkCrypto implements Destroyable {
         if (payloads.isEmpty() || !(payloads.getLast() instanceof SkPayload sk)) {
             throw new IkeParseException("message carries no SK payload");
         }
-        int bodyLength = sk.encryptedLength();
+        byte[] content = open(datagram, sk.encryptedLength(), "SK");
+        try {
+            List<IkePayload> all = new ArrayList<>(payloads.subList(0, payloads.size() - 1));
+            all.addAll(PayloadChain.decode(sk.firstInnerPayload(), content, 0, content.length));
+            return new IkeMessage(outer.header(), all);
+        } finally {
+            Arrays.fill(content, (byte) 0);
+        }
+    }
+
+    /**
+     * Decodes one IKE Fragment message (RFC 7383 §2.6), checks its integrity and decrypts its
+     * SKF payload. The content stays raw: it is a piece of the inner chain, which only makes
+     * sense once all pieces are joined ({@link IkeFragments#join}).
+     *
+     * @throws SkIntegrityException if the ICV or tag does not verify (discard silently)
+     * @throws IkeParseException    if the message is malformed or has no SKF payload
+     */
+    public IkeFragment decryptFragment(byte[] datagram) throws IkeParseException, SkIntegrityException {
+        checkLive();
+        IkeMessage outer = IkeMessage.decode(datagram);
+        List<IkePayload> payloads = outer.payloads();
+        if (payloads.isEmpty() || !(payloads.getLast() instanceof SkfPayload skf)) {
+            throw new IkeParseException("message carries no SKF payload");
+        }
+        byte[] content = open(datagram, skf.encryptedLength(), "SKF");
+        try {
+            return new IkeFragment(outer.header(), payloads.subList(0, payloads.size() - 1), skf.firstInnerPayload(),
+                    skf.fragmentNumber(), skf.totalFragments(), content);
+        } finally {
+            Arrays.fill(content, (byte) 0);
+        }
+    }
+
+    /**
+     * Verifies and decrypts the protected tail of {@code datagram} ({@code bodyLength} bytes:
+     * IV, ciphertext, ICV) and returns the content without padding and pad length.
+     */
+    private byte[] open(byte[] datagram, int bodyLength, String what) throws IkeParseException, SkIntegrityException {
         int ivOff = datagram.length - bodyLength;
         int ctOff = ivOff + ivLength();
         int ctLength = bodyLength - ivLength() - (encryption.isAead() ? 0 : integrity.icvLength());
         int minCt = encryption.isAead() ? AEAD_TAG_LENGTH + 1 : encryption.blockSize();
         if (ctLength < minCt || (!encryption.isAead() && ctLength % encryption.blockSize() != 0)) {
-            throw new IkeParseException("SK payload body of " + bodyLength + " bytes does not fit "
+            throw new IkeParseException(what + " payload body of " + bodyLength + " bytes does not fit "
                     + encryption.keyword());
         }
         byte[] plaintext;
@@ -199,13 +292,13 @@ public final class SkCrypto implements Destroyable {
                 try {
                     plaintext = c.doFinal(datagram, ctOff, ctLength);
                 } catch (AEADBadTagException e) {
-                    throw new SkIntegrityException("SK payload tag does not verify");
+                    throw new SkIntegrityException(what + " payload tag does not verify");
                 }
             } else {
                 int icvOff = ctOff + ctLength;
                 byte[] expected = icv(datagram, icvOff);
                 if (!MessageDigest.isEqual(expected, Arrays.copyOfRange(datagram, icvOff, datagram.length))) {
-                    throw new SkIntegrityException("SK payload ICV does not verify");
+                    throw new SkIntegrityException(what + " payload ICV does not verify");
                 }
                 Cipher c = Cipher.getInstance("AES/CBC/NoPadding");
                 c.init(Cipher.DECRYPT_MODE, new SecretKeySpec(encKey, "AES"),
@@ -218,12 +311,10 @@ public final class SkCrypto implements Destroyable {
         try {
             int padLength = plaintext[plaintext.length - 1] & 0xff;
             if (padLength + 1 > plaintext.length) {
-                throw new IkeParseException("SK pad length " + padLength + " exceeds the " + plaintext.length
+                throw new IkeParseException(what + " pad length " + padLength + " exceeds the " + plaintext.length
                         + "-byte plaintext");
             }
-            List<IkePayload> all = new ArrayList<>(payloads.subList(0, payloads.size() - 1));
-            all.addAll(PayloadChain.decode(sk.firstInnerPayload(), plaintext, 0, plaintext.length - padLength - 1));
-            return new IkeMessage(outer.header(), all);
+            return Arrays.copyOf(plaintext, plaintext.length - padLength - 1);
         } finally {
             Arrays.fill(plaintext, (byte) 0);
         }

@@ -46,6 +46,70 @@ public final class IkeConfig {
     }
 
     /**
+     * IKE fragmentation (RFC 7383) for a connection, with swanctl's {@code fragmentation}
+     * values: whether to announce support in IKE_SA_INIT and whether to send fragments.
+     */
+    public enum FragmentationMode {
+        /** Neither announced nor accepted: fragments from the peer are dropped. */
+        NO,
+        /** Announced, and fragments are received, but our messages are never fragmented. */
+        ACCEPT,
+        /** Announced; messages larger than the fragment size are sent as fragments if the peer announced it too. */
+        YES,
+        /**
+         * swanctl's {@code force} fragments even the first IKEv1 message; IKEv2 has nothing to
+         * fragment before IKE_SA_INIT has negotiated it, so for IKEv2 it is the same as YES.
+         */
+        FORCE;
+
+        /** Whether IKE_SA_INIT carries IKEV2_FRAGMENTATION_SUPPORTED. */
+        public boolean announces() {
+            return this != NO;
+        }
+
+        /** Whether our own messages may be fragmented (once both sides announced support). */
+        public boolean sends() {
+            return this == YES || this == FORCE;
+        }
+
+        public String keyword() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /**
+     * IKE fragmentation settings.
+     *
+     * @param size the largest IP datagram an IKE message or fragment may make (IP and UDP
+     *             headers, non-ESP marker and IKE message), as strongSwan's
+     *             {@code charon.fragment_size} counts it; 1280 by default for IPv4 and IPv6
+     *             alike, strongSwan's default, which is IPv6's minimum MTU
+     */
+    public record Fragmentation(FragmentationMode mode, int size) {
+        public static final int DEFAULT_SIZE = 1280;
+        /** Smallest allowed size: room for the headers plus a useful piece of content. */
+        public static final int MIN_SIZE = 512;
+        public static final Fragmentation DEFAULT = new Fragmentation(FragmentationMode.YES, DEFAULT_SIZE);
+
+        public Fragmentation {
+            if (mode == null) {
+                throw new IllegalArgumentException("fragmentation mode missing");
+            }
+            if (size < MIN_SIZE || size > 0xffff) {
+                throw new IllegalArgumentException("fragment-size " + size + ": must be " + MIN_SIZE + "..65535");
+            }
+        }
+
+        /**
+         * The largest IKE message (what {@code IkeMessage.encode} makes) that fits {@link #size}
+         * on a path of this address family, with or without the 4-byte non-ESP marker of port 4500.
+         */
+        public int maxMessageLength(boolean ipv6, boolean nonEspMarker) {
+            return size - (ipv6 ? 40 : 20) - 8 - (nonEspMarker ? 4 : 0);
+        }
+    }
+
+    /**
      * One CHILD_SA to negotiate under a connection.
      *
      * @param localTs  traffic selectors of our side; empty means our IKE address ("dynamic")
@@ -80,21 +144,36 @@ public final class IkeConfig {
      * @param dpd        liveness check interval (zero: none)
      * @param rekeyTime  IKE SA rekey interval (zero: never)
      * @param psk        the pre-shared key when {@code auth} is PSK (zeroed by {@link #destroy})
+     * @param fragmentation IKE fragmentation (RFC 7383): mode and fragment size
      */
     public record Conn(String name, InetAddress local, InetAddress remote, String localId, String remoteId,
                        AuthMethod auth, byte[] psk, Path cert, Path key, List<Path> cas, List<Path> crls,
                        List<IkeProposal> ikeProposals, boolean start, Duration dpd, Duration rekeyTime,
-                       Retransmit retransmit, boolean allowLegacy, List<Child> children, boolean trap) {
+                       Retransmit retransmit, boolean allowLegacy, List<Child> children, Fragmentation fragmentation,
+                       boolean trap) {
 
+        /** A connection with the default fragmentation ({@link Fragmentation#DEFAULT}) and no traps. */
         public Conn(String name, InetAddress local, InetAddress remote, String localId, String remoteId,
                     AuthMethod auth, byte[] psk, Path cert, Path key, List<Path> cas, List<Path> crls,
                     List<IkeProposal> ikeProposals, boolean start, Duration dpd, Duration rekeyTime,
                     Retransmit retransmit, boolean allowLegacy, List<Child> children) {
             this(name, local, remote, localId, remoteId, auth, psk, cert, key, cas, crls, ikeProposals, start, dpd,
-                    rekeyTime, retransmit, allowLegacy, children, false);
+                    rekeyTime, retransmit, allowLegacy, children, Fragmentation.DEFAULT, false);
+        }
+
+        /** A connection without traps. */
+        public Conn(String name, InetAddress local, InetAddress remote, String localId, String remoteId,
+                    AuthMethod auth, byte[] psk, Path cert, Path key, List<Path> cas, List<Path> crls,
+                    List<IkeProposal> ikeProposals, boolean start, Duration dpd, Duration rekeyTime,
+                    Retransmit retransmit, boolean allowLegacy, List<Child> children, Fragmentation fragmentation) {
+            this(name, local, remote, localId, remoteId, auth, psk, cert, key, cas, crls, ikeProposals, start, dpd,
+                    rekeyTime, retransmit, allowLegacy, children, fragmentation, false);
         }
 
         public Conn {
+            if (fragmentation == null) {
+                throw new IllegalArgumentException("conn '" + name + "': fragmentation settings missing");
+            }
             children = List.copyOf(children);
             cas = List.copyOf(cas);
             crls = List.copyOf(crls);

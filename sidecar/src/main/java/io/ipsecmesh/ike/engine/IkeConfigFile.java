@@ -265,6 +265,8 @@ public final class IkeConfigFile {
         double rtBase = IkeConfig.Retransmit.DEFAULT.base();
         int rtTries = IkeConfig.Retransmit.DEFAULT.tries();
         boolean legacy;
+        IkeConfig.FragmentationMode fragmentation = IkeConfig.Fragmentation.DEFAULT.mode();
+        int fragmentSize = IkeConfig.Fragmentation.DEFAULT.size();
 
         ConnBuilder(String name) {
             this.name = name;
@@ -303,6 +305,21 @@ public final class IkeConfigFile {
                 }
                 case "retransmit-tries" -> rtTries = (int) count(v);
                 case "legacy" -> legacy = yesNo(v);
+                case "fragmentation" -> fragmentation = switch (v) {
+                    case "yes" -> IkeConfig.FragmentationMode.YES;
+                    case "no" -> IkeConfig.FragmentationMode.NO;
+                    case "accept" -> IkeConfig.FragmentationMode.ACCEPT;
+                    case "force" -> IkeConfig.FragmentationMode.FORCE;
+                    default -> throw new IllegalArgumentException("fragmentation: yes, no, accept or force, not '" + v + "'");
+                };
+                case "fragment-size" -> {
+                    long n = count(v);
+                    if (n < IkeConfig.Fragmentation.MIN_SIZE || n > 0xffff) {
+                        throw new IllegalArgumentException("fragment-size: " + IkeConfig.Fragmentation.MIN_SIZE
+                                + " to 65535 bytes (the IP datagram), not '" + v + "'");
+                    }
+                    fragmentSize = (int) n;
+                }
                 default -> {
                     return false;
                 }
@@ -327,7 +344,7 @@ public final class IkeConfigFile {
             }
             return new IkeConfig.Conn(name, local, remote, localId, remoteId, auth, psk, cert, key, cas, crls,
                     proposals, start, dpd, rekeyTime, new IkeConfig.Retransmit(rtTimeout, rtBase, rtTries), legacy,
-                    kids, trap);
+                    kids, new IkeConfig.Fragmentation(fragmentation, fragmentSize), trap);
         }
     }
 

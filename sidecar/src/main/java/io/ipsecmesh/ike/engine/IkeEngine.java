@@ -7,6 +7,7 @@ import io.ipsecmesh.ike.IkeHeader;
 import io.ipsecmesh.ike.IkeMessage;
 import io.ipsecmesh.ike.IkeParseException;
 import io.ipsecmesh.ike.IkePayload;
+import io.ipsecmesh.ike.PayloadType;
 import io.ipsecmesh.ike.cert.IkeIdentity;
 import io.ipsecmesh.packet.PacketInfo;
 import io.ipsecmesh.sa.SaListener;
@@ -326,6 +327,9 @@ public final class IkeEngine implements AutoCloseable {
             outer = IkeMessage.decode(datagram);
         } catch (IkeParseException e) {
             count("malformed");
+            if (datagram.length > 16 && (datagram[16] & 0xff) == PayloadType.ENCRYPTED_FRAGMENT.value()) {
+                count("fragments_dropped"); // e.g. Fragment Number 0 or above Total Fragments (RFC 7383 §2.6)
+            }
             return;
         }
         IkeHeader h = outer.header();
@@ -402,11 +406,24 @@ public final class IkeEngine implements AutoCloseable {
     // ------------------------------------------------------------------ services for SAs and tasks
 
     void send(IkeSa sa, byte[] message) {
-        count("messages_sent");
+        send(sa, List.of(message));
+    }
+
+    /**
+     * Sends one message: one datagram, or all IKE fragments of it (RFC 7383), in order.
+     * {@code messages_sent} counts datagrams, as {@code messages_received} does.
+     */
+    void send(IkeSa sa, List<byte[]> datagrams) {
         // Whatever this message makes the peer do, the SAs behind it are published first.
         dataPlane.release();
         dataPlane.hold();
-        transport.send(sa.local, sa.remote, message);
+        for (byte[] d : datagrams) {
+            count("messages_sent");
+            if (datagrams.size() > 1) {
+                count("fragments_sent");
+            }
+            transport.send(sa.local, sa.remote, d);
+        }
     }
 
     /** An IKE_SA_INIT error answer that keeps no state (§2.6, §1.2). */
@@ -529,7 +546,8 @@ public final class IkeEngine implements AutoCloseable {
         count("ike_sa_established");
         log("IKE_SA " + sa.name() + " established " + sa.local + "[" + sa.connection.localId() + "]..." + sa.remote
                 + "[" + sa.peerIdentity + "] spis " + String.format("%016x_i %016x_r", sa.spiI, sa.spiR) + " "
-                + sa.algorithms() + " auth " + sa.connection.authenticator() + (sa.natDetected ? " nat-t" : ""));
+                + sa.algorithms() + " auth " + sa.connection.authenticator() + (sa.natDetected ? " nat-t" : "")
+                + (sa.fragmentation ? " ike-frag" : ""));
         armTimers(sa);
     }
 

@@ -29,7 +29,8 @@ import java.util.Optional;
 
 /**
  * IKE_SA_INIT (RFC 7296 §1.2): proposals, Diffie-Hellman, nonces, NAT detection (§2.23), the
- * COOKIE (§2.6) and INVALID_KE_PAYLOAD (§1.2) retries, and SIGNATURE_HASH_ALGORITHMS (RFC 7427).
+ * COOKIE (§2.6) and INVALID_KE_PAYLOAD (§1.2) retries, SIGNATURE_HASH_ALGORITHMS (RFC 7427) and
+ * IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383 §2.3).
  * Ends with SKEYSEED and SK_* derived (§2.14).
  */
 final class IkeInitTask implements IkeTask {
@@ -78,6 +79,9 @@ final class IkeInitTask implements IkeTask {
         payloads.add(ke.kePayload());
         payloads.add(new NoncePayload(sa.nonceI));
         payloads.addAll(NatDetection.notifies(sa.spiI, 0, sa.local, sa.remote));
+        if (sa.connection.conn().fragmentation().mode().announces()) {
+            payloads.add(NotifyPayload.of(NotifyType.IKEV2_FRAGMENTATION_SUPPORTED));
+        }
         payloads.add(SignatureHashAlgorithm.notify(EnumSet.allOf(SignatureHashAlgorithm.class)));
         return payloads;
     }
@@ -141,6 +145,9 @@ final class IkeInitTask implements IkeTask {
             ke.destroy();
         }
         readNotifies(sa, response, sa.remote, sa.local);
+        // RFC 7383 §2.3: in use when we announced it and the responder answered with it.
+        sa.fragmentation = sa.connection.conn().fragmentation().mode().announces()
+                && !response.notifies(NotifyType.IKEV2_FRAGMENTATION_SUPPORTED).isEmpty();
         try {
             sa.deriveKeys(IkeKeyDerivation.skeyseed(sa.prf, sa.nonceI, sa.nonceR, gir));
         } finally {
@@ -256,6 +263,12 @@ final class IkeInitTask implements IkeTask {
         payloads.add(ke.kePayload());
         payloads.add(new NoncePayload(sa.nonceR));
         payloads.addAll(NatDetection.notifies(sa.spiI, sa.spiR, to, from));
+        // RFC 7383 §2.3: answered only to an initiator that announced it, and only if we may use it.
+        sa.fragmentation = conn.conn().fragmentation().mode().announces()
+                && !request.notifies(NotifyType.IKEV2_FRAGMENTATION_SUPPORTED).isEmpty();
+        if (sa.fragmentation) {
+            payloads.add(NotifyPayload.of(NotifyType.IKEV2_FRAGMENTATION_SUPPORTED));
+        }
         payloads.add(SignatureHashAlgorithm.notify(EnumSet.allOf(SignatureHashAlgorithm.class)));
         CertReqPayload certReq = conn.authenticator().certificateRequest();
         if (certReq != null) {

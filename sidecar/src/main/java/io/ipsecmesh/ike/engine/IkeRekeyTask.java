@@ -122,6 +122,8 @@ final class IkeRekeyTask implements IkeTask {
         next.nonceI = ni;
         next.nonceR = nr;
         next.natDetected = old.natDetected;
+        // RFC 7383 §2.3: fragmentation is negotiated once, in IKE_SA_INIT; the rekeyed SA keeps it.
+        next.fragmentation = old.fragmentation;
         next.peerHashes = old.peerHashes;
         next.peerIdentity = old.peerIdentity;
         byte[] skD = old.keys.skD();

@@ -3,6 +3,7 @@ package io.ipsecmesh.ike.engine;
 import io.ipsecmesh.crypto.EncryptionAlgorithm;
 import io.ipsecmesh.crypto.IntegrityAlgorithm;
 import io.ipsecmesh.ike.ExchangeType;
+import io.ipsecmesh.ike.IkeFragments;
 import io.ipsecmesh.ike.IkeHeader;
 import io.ipsecmesh.ike.IkeKeyDerivation;
 import io.ipsecmesh.ike.IkeMessage;
@@ -13,11 +14,14 @@ import io.ipsecmesh.ike.IkeSaKeys;
 import io.ipsecmesh.ike.KeyExchangeGroup;
 import io.ipsecmesh.ike.NotifyPayload;
 import io.ipsecmesh.ike.NotifyType;
+import io.ipsecmesh.ike.PayloadChain;
 import io.ipsecmesh.ike.PrfAlgorithm;
 import io.ipsecmesh.ike.SignatureHashAlgorithm;
 import io.ipsecmesh.ike.SkCrypto;
 import io.ipsecmesh.ike.SkIntegrityException;
+import io.ipsecmesh.ike.SkfPayload;
 
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -31,6 +35,12 @@ import java.util.Set;
  * One IKE SA (RFC 7296): its SPIs, keys, endpoints, message-ID windows (size one each way),
  * the request in flight with its retransmissions, the responder's retransmit cache, and its
  * CHILD_SAs. Lives on the engine thread only; the engine checks it out by SPI.
+ *
+ * <p>A message travels as one datagram, or, once both sides announced IKE fragmentation
+ * (RFC 7383), as several IKE Fragment messages when it would not fit the fragment size. The
+ * request in flight and the cached response are therefore lists of datagrams, always sent
+ * (and retransmitted) whole; fragments that arrive are collected per direction by a
+ * {@link FragmentReassembly} and handled as one message once complete.
  */
 public final class IkeSa {
 
@@ -49,6 +59,11 @@ public final class IkeSa {
     InetSocketAddress remote;
     /** NAT between us (§2.23): IKE moves to 4500 and ESP goes in UDP. */
     boolean natDetected;
+    /**
+     * Both sides announced IKEV2_FRAGMENTATION_SUPPORTED in IKE_SA_INIT (RFC 7383 §2.3): fragments
+     * may be received, and sent if our config says so. A rekeyed SA inherits it.
+     */
+    boolean fragmentation;
 
     IkeProposal chosen;
     EncryptionAlgorithm encryption;
@@ -73,15 +88,19 @@ public final class IkeSa {
     private final Deque<IkeTask> pending = new ArrayDeque<>();
     private IkeTask active;
     private int activeId;
-    private byte[] activeMessage;
+    /** The request in flight as sent: one datagram or its fragments. */
+    private List<byte[]> activeMessage;
     private int retransmits;
     private IkeEngine.Timer retransmitTimer;
     int nextRequestId;
 
     // The peer's requests.
     int expectedRequestId;
-    private byte[] lastResponse;
+    /** Our answer to the peer's last request, as sent (one datagram or its fragments). */
+    private List<byte[]> lastResponse;
     private byte[] lastRequestDigest;
+    private final FragmentReassembly requestFragments = new FragmentReassembly(this, "request");
+    private final FragmentReassembly responseFragments = new FragmentReassembly(this, "response");
 
     final List<ChildSa> children = new ArrayList<>();
     long lastInboundNanos = System.nanoTime();
@@ -202,10 +221,12 @@ public final class IkeSa {
             return;
         }
         IkeHeader header = IkeHeader.of(spiI, spiR, active.exchange(), initiator, false, activeId);
-        activeMessage = encode(header, payloads);
+        activeMessage = datagrams(header, payloads);
         if (active.exchange() == ExchangeType.IKE_SA_INIT) {
-            initRequest = activeMessage;
+            initRequest = activeMessage.getFirst();
         }
+        // Fragments of an answer to an earlier attempt do not belong to this one.
+        responseFragments.clear();
         retransmits = 0;
         engine.send(this, activeMessage);
         scheduleRetransmit();
@@ -237,6 +258,7 @@ public final class IkeSa {
         scheduleRetransmit();
     }
 
+    /** One message as one datagram: IKE_SA_INIT in the clear, everything else in an SK payload. */
     byte[] encode(IkeHeader header, List<IkePayload> payloads) {
         if (header.exchange().orElseThrow() == ExchangeType.IKE_SA_INIT) {
             return new IkeMessage(header, payloads).encode();
@@ -244,20 +266,56 @@ public final class IkeSa {
         return skOut.encrypt(header, List.of(), payloads);
     }
 
+    /**
+     * The datagrams that carry a message: the message itself, or its IKE Fragment messages
+     * (RFC 7383 §2.5) when fragmentation was negotiated, our config sends fragments
+     * ({@code fragmentation yes|force}) and the message would exceed what the fragment size
+     * leaves for it on this path (IP version, non-ESP marker on port 4500). IKE_SA_INIT has
+     * no SK payload and is never fragmented.
+     */
+    List<byte[]> datagrams(IkeHeader header, List<IkePayload> payloads) {
+        IkeConfig.Fragmentation f = connection.conn().fragmentation();
+        if (header.exchange().orElseThrow() == ExchangeType.IKE_SA_INIT || !fragmentation || !f.mode().sends()) {
+            return List.of(encode(header, payloads));
+        }
+        int limit = f.maxMessageLength(remote.getAddress() instanceof Inet6Address,
+                local.getPort() == IkeEngine.NATT_PORT);
+        int length = IkeHeader.LENGTH + PayloadChain.GENERIC_HEADER_LENGTH
+                + skOut.protectedLength(PayloadChain.encode(payloads).length);
+        if (length <= limit) {
+            return List.of(encode(header, payloads));
+        }
+        return IkeFragments.split(skOut, header, payloads, limit);
+    }
+
     // ---------------------------------------------------------------- receiving
 
-    /** A message for this SA, already decoded once by the engine (outer payloads only). */
+    /**
+     * A message for this SA, already decoded once by the engine (outer payloads only): a whole
+     * message, or one IKE Fragment message (an SKF payload last), which passes the same
+     * message-ID checks and then waits in its direction's {@link FragmentReassembly} until
+     * the message is complete.
+     */
     void receive(IkeMessage outer, byte[] datagram, InetSocketAddress from, InetSocketAddress to) {
         if (state == State.DEAD) {
             return;
         }
         IkeHeader h = outer.header();
+        SkfPayload skf = !outer.payloads().isEmpty() && outer.payloads().getLast() instanceof SkfPayload f ? f : null;
+        if (skf != null && !fragmentation) {
+            // RFC 7383 §2.3: fragments are only for peers that negotiated them.
+            dropFragment("malformed");
+            return;
+        }
         if (h.isResponse()) {
             if (active == null || h.messageId() != activeId) {
                 engine.count("unexpected_response");
+                if (skf != null) {
+                    engine.count("fragments_dropped");
+                }
                 return;
             }
-            IkeMessage msg = open(outer, datagram);
+            IkeMessage msg = skf == null ? open(outer, datagram) : reassemble(responseFragments, h, skf, datagram);
             if (msg == null) {
                 return;
             }
@@ -268,7 +326,9 @@ public final class IkeSa {
         } else {
             int id = h.messageId();
             if (lastResponse != null && id == expectedRequestId - 1) {
-                if (Arrays.equals(lastRequestDigest, IkeEngine.digest(datagram))) {
+                if (skf != null) {
+                    retransmittedFragment(skf, datagram);
+                } else if (Arrays.equals(lastRequestDigest, IkeEngine.digest(datagram))) {
                     engine.count("request_retransmits");
                     engine.send(this, lastResponse);
                 } else {
@@ -278,11 +338,14 @@ public final class IkeSa {
             }
             if (id != expectedRequestId) {
                 engine.count("bad_message_id");
+                if (skf != null) {
+                    engine.count("fragments_dropped");
+                }
                 return;
             }
             IkeMessage msg;
             try {
-                msg = openOrThrow(outer, datagram);
+                msg = skf == null ? openOrThrow(outer, datagram) : requestFragments.offer(skIn, h, skf, datagram);
             } catch (IkeParseException e) {
                 if (e.errorNotify() == NotifyType.UNSUPPORTED_CRITICAL_PAYLOAD) {
                     engine.count("unsupported_critical_payload");
@@ -295,9 +358,52 @@ public final class IkeSa {
                 engine.count("integrity");
                 return;
             }
+            if (msg == null) {
+                return;
+            }
             inbound(from, to);
             handleRequest(msg, datagram);
         }
+    }
+
+    /** A response fragment: the whole response once complete, else null. */
+    private IkeMessage reassemble(FragmentReassembly set, IkeHeader h, SkfPayload skf, byte[] datagram) {
+        try {
+            return set.offer(skIn, h, skf, datagram);
+        } catch (IkeParseException e) {
+            engine.count("malformed");
+            return null;
+        }
+    }
+
+    /**
+     * A fragment of the request we answered last (RFC 7383 §2.6.1): only fragment 1 makes us
+     * send our whole response again, so that a request retransmitted as n fragments draws one
+     * response, not n; the other fragments are ignored. Fragment 1 must verify first: nobody
+     * but the peer can make us send (it may even have fragmented the request anew, so a digest
+     * of the first copy would not do).
+     */
+    private void retransmittedFragment(SkfPayload skf, byte[] datagram) {
+        if (skf.fragmentNumber() != 1) {
+            engine.count("fragment_retransmits_ignored");
+            return;
+        }
+        try {
+            skIn.decryptFragment(datagram);
+        } catch (IkeParseException e) {
+            dropFragment("malformed");
+            return;
+        } catch (SkIntegrityException e) {
+            dropFragment("integrity");
+            return;
+        }
+        engine.count("request_retransmits");
+        engine.send(this, lastResponse);
+    }
+
+    private void dropFragment(String reason) {
+        engine.count(reason);
+        engine.count("fragments_dropped");
     }
 
     private IkeMessage open(IkeMessage outer, byte[] datagram) {
@@ -389,9 +495,10 @@ public final class IkeSa {
     private void respond(IkeHeader request, byte[] datagram, List<IkePayload> payloads, Runnable after) {
         ExchangeType type = request.exchange().orElse(ExchangeType.INFORMATIONAL);
         IkeHeader h = IkeHeader.of(spiI, spiR, type, initiator, true, request.messageId());
-        lastResponse = encode(h, payloads);
+        lastResponse = datagrams(h, payloads);
         lastRequestDigest = IkeEngine.digest(datagram);
         expectedRequestId = request.messageId() + 1;
+        requestFragments.clear();
         engine.send(this, lastResponse);
         if (after != null) {
             after.run();
@@ -400,7 +507,7 @@ public final class IkeSa {
 
     /** The responder side of IKE_SA_INIT has answered: remember the answer for retransmits. */
     void initResponded(byte[] request, byte[] response) {
-        lastResponse = response;
+        lastResponse = List.of(response);
         lastRequestDigest = IkeEngine.digest(request);
         expectedRequestId = 1;
     }
@@ -437,6 +544,8 @@ public final class IkeSa {
     /** Called by the engine when the SA dies: stops timers, fails queued tasks, zeroes keys. */
     void terminate() {
         state = State.DEAD;
+        requestFragments.clear();
+        responseFragments.clear();
         for (IkeEngine.Timer t : new IkeEngine.Timer[] {retransmitTimer, dpdTimer, rekeyTimer}) {
             if (t != null) {
                 t.cancel();

@@ -388,7 +388,7 @@ class IkeEngineTest {
                 Duration.ZERO, Duration.ZERO, Duration.ZERO, PSK);
         IkeConfig.Conn a = new IkeConfig.Conn(t.name(), t.local(), t.remote(), t.localId(), t.remoteId(), t.auth(),
                 t.psk(), null, null, List.of(), List.of(), t.ikeProposals(), false, t.dpd(), t.rekeyTime(),
-                t.retransmit(), false, t.children(), true);
+                t.retransmit(), false, t.children(), IkeConfig.Fragmentation.DEFAULT, true);
         IkeConfig.Conn b = conn("to-a", "198.19.0.2", "198.19.0.1", "b.ipsm.test", "a.ipsm.test", false,
                 "aes128gcm16-prfsha256-ecp256", "aes128gcm16", Mode.TUNNEL, "198.18.2.0/24", "198.18.1.0/24",
                 Duration.ZERO, Duration.ZERO, Duration.ZERO, PSK);
