@@ -77,7 +77,7 @@ public final class IkeCommand extends TunCommand {
         conns.forEach(c -> c.ikeProposals().stream().filter(p -> !proposals.contains(p)).forEach(proposals::add));
         try {
             List<IkeConfig.Conn> certConns = conns.stream().filter(c -> c.auth() == IkeConfig.AuthMethod.CERT).toList();
-            log(io.ipsecmesh.ike.engine.EngineSelfTest.run(proposals, certConns, 30));
+            log(io.ipsecmesh.ike.engine.EngineSelfTest.run(proposals, certConns, Integer.getInteger("ipsm.selftest.rounds", 30)));
         } catch (IllegalStateException | InterruptedException e) {
             log("FATAL: " + e.getMessage());
             return 1;

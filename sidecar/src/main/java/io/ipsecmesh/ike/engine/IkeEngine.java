@@ -241,10 +241,19 @@ public final class IkeEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether the engine thread is in (or about to enter) {@code select}: only then does a new
+     * inbox entry need a wake-up, which is a system call. A busy engine gets events handed
+     * over for the price of a queue insert.
+     */
+    private final java.util.concurrent.atomic.AtomicBoolean selecting = new java.util.concurrent.atomic.AtomicBoolean();
+
     /** Runs an action on the engine thread. */
     public void execute(Runnable r) {
         inbox.add(r);
-        selector.wakeup();
+        if (selecting.get()) {
+            selector.wakeup();
+        }
     }
 
     private void loop() {
@@ -274,10 +283,15 @@ public final class IkeEngine implements AutoCloseable {
                 if (t != null) {
                     waitMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(t.due - System.nanoTime()) + 1);
                 }
+                // Announce the select before the last look at the inbox: an entry added after
+                // that look sees the flag and wakes us (a wake-up before select counts too).
+                selecting.set(true);
                 if (!inbox.isEmpty()) {
+                    selecting.set(false);
                     continue;
                 }
                 selector.select(Math.min(waitMs, 1000));
+                selecting.set(false);
                 dataPlane.hold();
                 try {
                     for (var key : selector.selectedKeys()) {
