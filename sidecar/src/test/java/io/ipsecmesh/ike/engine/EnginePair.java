@@ -83,16 +83,18 @@ final class EnginePair implements AutoCloseable {
         }
     }
 
-    /** Delivers what was held, the datagrams going {@code firstDir} ("a>b"/"b>a") first. */
+    /**
+     * Delivers what was held, the datagrams going {@code firstDir} ("a>b"/"b>a") first. All of
+     * them are in the engines' inboxes before any datagram sent meanwhile (an answer to one of
+     * them) can be: {@link #deliver} waits for the lock.
+     */
     void release(String firstDir) {
-        List<Map.Entry<String, Runnable>> out;
         synchronized (held) {
-            holding = false;
-            out = new java.util.ArrayList<>(held);
+            held.stream().filter(e -> e.getKey().equals(firstDir)).forEach(e -> e.getValue().run());
+            held.stream().filter(e -> !e.getKey().equals(firstDir)).forEach(e -> e.getValue().run());
             held.clear();
+            holding = false;
         }
-        out.stream().filter(e -> e.getKey().equals(firstDir)).forEach(e -> e.getValue().run());
-        out.stream().filter(e -> !e.getKey().equals(firstDir)).forEach(e -> e.getValue().run());
     }
 
     void start() {
