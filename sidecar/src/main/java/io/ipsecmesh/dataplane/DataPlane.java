@@ -26,7 +26,10 @@ public interface DataPlane {
      */
     boolean removeSa(String name);
 
-    /** Adds a policy. */
+    /**
+     * Adds a policy. The policies are a set: a policy equal to an installed one is not added
+     * again (it could never win a lookup over the installed one, which ranks before it).
+     */
     void installPolicy(Policy policy);
 
     /** Removes a policy equal to the given one; false if there was none. */

@@ -9,7 +9,6 @@ import io.ipsecmesh.packet.PacketBuffer;
 import io.ipsecmesh.packet.PacketInfo;
 import io.ipsecmesh.packet.ParseStatus;
 import io.ipsecmesh.packet.Reassembler;
-import io.ipsecmesh.sa.Direction;
 import io.ipsecmesh.sa.DropReason;
 import io.ipsecmesh.sa.Policy;
 import io.ipsecmesh.sa.PolicyAction;
@@ -23,9 +22,7 @@ import io.ipsecmesh.sa.UdpEncap;
 import io.ipsecmesh.sa.WorkerContext;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.random.RandomGenerator;
 
 /**
@@ -46,7 +43,9 @@ import java.util.random.RandomGenerator;
  * On {@link DropReason#NONE} the buffer holds the packet to write back into the TUN.
  *
  * <p>Control calls are serialized and publish a new immutable {@link State}; workers read the
- * current state once per packet without locks.
+ * current state once per packet without locks. A new state is derived from the previous one
+ * (see {@link SnapshotBuilder}), so a change costs about its own size, not a rebuild of every
+ * table.
  */
 public final class UserspaceDataPlane implements DataPlane {
 
@@ -62,10 +61,12 @@ public final class UserspaceDataPlane implements DataPlane {
     private final int workers;
     private final RandomGenerator random;
     private final Counters counters = new Counters();
-    private final Map<String, SecurityAssociation> sas = new LinkedHashMap<>();
-    private final List<Policy> policies = new ArrayList<>();
+    /** The SAs and policies, and the changes not yet published; guarded by {@code this}. */
+    private final SnapshotBuilder control = new SnapshotBuilder();
     private volatile State state = State.EMPTY;
     private volatile SaListener listener = SaListener.NONE;
+    /** Nesting depth of {@link #hold}: changes are published when it drops to 0. */
+    private int holds;
     /**
      * Removed SAs, kept intact (but out of every snapshot) until no worker can still be using
      * them: a worker that read the previous snapshot may be encrypting with one right now.
@@ -89,24 +90,12 @@ public final class UserspaceDataPlane implements DataPlane {
 
     @Override
     public synchronized void installSa(SaConfig config) {
-        if (sas.containsKey(config.name())) {
-            throw new IllegalArgumentException("an SA named '" + config.name() + "' is installed already");
-        }
-        SecurityAssociation sa = new SecurityAssociation(config, workers, random);
-        sa.setListener(listener);
-        sas.put(config.name(), sa);
-        try {
-            publish();
-        } catch (IllegalArgumentException e) {
-            sas.remove(config.name());
-            sa.destroy();
-            throw e;
-        }
+        update(List.of(config), List.of(), List.of(), List.of());
     }
 
     @Override
     public synchronized boolean removeSa(String name) {
-        SecurityAssociation sa = sas.remove(name);
+        SecurityAssociation sa = control.removeSa(name);
         if (sa == null) {
             return false;
         }
@@ -117,13 +106,14 @@ public final class UserspaceDataPlane implements DataPlane {
 
     @Override
     public synchronized void installPolicy(Policy policy) {
-        policies.add(policy);
-        publish();
+        if (control.addPolicy(policy)) {
+            publish();
+        }
     }
 
     @Override
     public synchronized boolean removePolicy(Policy policy) {
-        boolean removed = policies.remove(policy);
+        boolean removed = control.removePolicy(policy);
         if (removed) {
             publish();
         }
@@ -136,47 +126,29 @@ public final class UserspaceDataPlane implements DataPlane {
         List<SecurityAssociation> added = new ArrayList<>();
         try {
             for (SaConfig c : installSas) {
-                if (sas.containsKey(c.name())) {
-                    throw new IllegalArgumentException("an SA named '" + c.name() + "' is installed already");
-                }
+                control.checkInstallable(c);
                 SecurityAssociation sa = new SecurityAssociation(c, workers, random);
                 sa.setListener(listener);
-                sas.put(c.name(), sa);
+                control.addSa(sa);
                 added.add(sa);
             }
         } catch (IllegalArgumentException e) {
             for (SecurityAssociation sa : added) {
-                sas.remove(sa.name());
+                control.removeSa(sa.name());
                 sa.destroy();
             }
             throw e;
         }
-        policies.addAll(addPolicies);
-        policies.removeAll(removePolicies);
+        addPolicies.forEach(control::addPolicy);
+        removePolicies.forEach(control::removePolicy);
         List<SecurityAssociation> removed = new ArrayList<>();
         for (String name : removeSas) {
-            SecurityAssociation sa = sas.remove(name);
+            SecurityAssociation sa = control.removeSa(name);
             if (sa != null) {
                 removed.add(sa);
             }
         }
-        boolean in = false;
-        boolean out = false;
-        for (SecurityAssociation sa : added) {
-            in |= sa.config().direction() == Direction.IN;
-            out |= sa.config().direction() == Direction.OUT;
-        }
-        for (SecurityAssociation sa : removed) {
-            in |= sa.config().direction() == Direction.IN;
-            out |= sa.config().direction() == Direction.OUT;
-        }
-        for (List<Policy> ps : List.of(addPolicies, removePolicies)) {
-            for (Policy p : ps) {
-                in |= p.direction() == Direction.IN;
-                out |= p.direction() == Direction.OUT;
-            }
-        }
-        publish(in, out);
+        publish();
         removed.forEach(this::retire);
     }
 
@@ -184,27 +156,27 @@ public final class UserspaceDataPlane implements DataPlane {
         retired.add(new Retired(sa, System.nanoTime()));
     }
 
+    /** {@inheritDoc} Equal policies in the list are installed once. */
     @Override
     public synchronized void replacePolicies(List<Policy> newPolicies) {
-        policies.clear();
-        policies.addAll(newPolicies);
+        control.replacePolicies(newPolicies);
         publish();
     }
 
     @Override
     public synchronized void setListener(SaListener l) {
         listener = l == null ? SaListener.NONE : l;
-        sas.values().forEach(sa -> sa.setListener(listener));
+        control.sas().values().forEach(sa -> sa.setListener(listener));
     }
 
     @Override
     public synchronized List<SecurityAssociation> securityAssociations() {
-        return List.copyOf(sas.values());
+        return List.copyOf(control.sas().values());
     }
 
     @Override
     public synchronized List<Policy> policies() {
-        return List.copyOf(policies);
+        return control.policies();
     }
 
     @Override
@@ -227,55 +199,19 @@ public final class UserspaceDataPlane implements DataPlane {
 
     /** Removes every SA and zeroes all keys. */
     public synchronized void shutdown() {
-        policies.clear();
         state = State.EMPTY;
-        sas.values().forEach(SecurityAssociation::destroy);
-        sas.clear();
+        control.sas().values().forEach(SecurityAssociation::destroy);
+        control.clear();
         retired.forEach(r -> r.sa().destroy());
         retired.clear();
     }
 
+    /** Publishes the changes made so far as a new snapshot, unless held. */
     private void publish() {
-        publish(true, true);
+        if (holds == 0 && control.hasChanges()) {
+            state = control.next(state);
+        }
     }
-
-    /**
-     * Publishes a new snapshot, rebuilding only the halves that changed: the inbound SA table
-     * and inbound SPD, and/or the outbound SPD. With thousands of SAs the rebuild is the cost
-     * of a change, and a CHILD_SA half touches one side only.
-     */
-    private void publish(boolean inboundChanged, boolean outboundChanged) {
-        if (holds > 0) {
-            pendingIn |= inboundChanged;
-            pendingOut |= outboundChanged;
-            return;
-        }
-        State old = state;
-        SaTable table = old.inbound();
-        Spd inSpd = old.inboundPolicies();
-        Spd outSpd = old.outbound();
-        boolean udp = old.udpEncap();
-        if (inboundChanged) {
-            List<SecurityAssociation> inbound = new ArrayList<>();
-            udp = false;
-            for (SecurityAssociation sa : sas.values()) {
-                if (sa.config().direction() == Direction.IN) {
-                    inbound.add(sa);
-                    udp |= sa.config().udpEncap() != null;
-                }
-            }
-            table = new SaTable(inbound);
-            inSpd = Spd.build(policiesOf(Direction.IN), sas);
-        }
-        if (outboundChanged) {
-            outSpd = Spd.build(policiesOf(Direction.OUT), sas);
-        }
-        state = new State(table, outSpd, inSpd, udp);
-    }
-
-    private int holds;
-    private boolean pendingIn;
-    private boolean pendingOut;
 
     @Override
     public synchronized void hold() {
@@ -287,23 +223,18 @@ public final class UserspaceDataPlane implements DataPlane {
         if (holds == 0) {
             throw new IllegalStateException("release without hold");
         }
-        if (--holds == 0 && (pendingIn || pendingOut)) {
-            boolean in = pendingIn;
-            boolean out = pendingOut;
-            pendingIn = false;
-            pendingOut = false;
-            publish(in, out);
-        }
+        holds--;
+        publish();
     }
 
-    private List<Policy> policiesOf(Direction d) {
-        List<Policy> out = new ArrayList<>();
-        for (Policy p : policies) {
-            if (p.direction() == d) {
-                out.add(p);
-            }
-        }
-        return out;
+    /** The snapshot the workers read now (for tests). */
+    State snapshot() {
+        return state;
+    }
+
+    /** The control side's state (for tests). */
+    SnapshotBuilder control() {
+        return control;
     }
 
     /**
