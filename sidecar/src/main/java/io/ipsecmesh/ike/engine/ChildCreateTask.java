@@ -337,7 +337,7 @@ final class ChildCreateTask implements IkeTask {
                 }
             }
             child.state = ChildSa.State.INSTALLED;
-            sa.current().children.add(child);
+            sa.current().addChild(child);
             sa.engine.childEstablished(sa, child);
             return child;
         }
@@ -496,7 +496,7 @@ final class ChildCreateTask implements IkeTask {
                 keys.destroy();
             }
             child.state = ChildSa.State.INSTALLED;
-            ike.current().children.add(child);
+            ike.current().addChild(child);
             if (outbound) {
                 ike.engine.childEstablished(ike, child);
             }

@@ -44,6 +44,8 @@ public final class ChildSa {
     final List<TrafficSelector> remoteTs;
     final long createdNanos;
     State state = State.INSTALLING;
+    /** The IKE SA whose list holds this pair (see {@link IkeSa#addChild}). */
+    IkeSa owner;
     /** The SA that replaced this one in a rekey, or this one's predecessor while it is rekeyed. */
     ChildSa successor;
     IkeEngine.Timer rekeyTimer;

@@ -701,13 +701,10 @@ public final class IkeEngine implements AutoCloseable {
         }
     }
 
-    private IkeSa ownerOf(ChildSa child) {
-        for (IkeSa s : byLocalSpi.values()) {
-            if (s.children.contains(child)) {
-                return s;
-            }
-        }
-        return null;
+    /** The live IKE SA that holds {@code child} now (children move on IKE SA rekeys), or null. */
+    private static IkeSa ownerOf(ChildSa child) {
+        IkeSa o = child.owner;
+        return o != null && o.state != IkeSa.State.DEAD && o.children.contains(child) ? o : null;
     }
 
     void rekeyChild(IkeSa sa, ChildSa child) {

@@ -133,7 +133,7 @@ final class IkeRekeyTask implements IkeTask {
             Arrays.fill(skD, (byte) 0);
             Arrays.fill(gir, (byte) 0);
         }
-        next.children.addAll(old.children);
+        old.children.forEach(next::addChild);
         old.children.clear();
         old.successor = next;
         old.state = IkeSa.State.REKEYED;

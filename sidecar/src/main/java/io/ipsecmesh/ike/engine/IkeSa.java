@@ -530,6 +530,12 @@ public final class IkeSa {
         return null;
     }
 
+    /** Takes {@code child} into this SA's list (it was created here, or moved in an IKE SA rekey). */
+    void addChild(ChildSa child) {
+        children.add(child);
+        child.owner = this;
+    }
+
     /** Hands the queued exchanges that concern CHILD_SAs to the SA that replaced this one. */
     void migrateTasks(IkeSa next) {
         for (java.util.Iterator<IkeTask> it = pending.iterator(); it.hasNext(); ) {
