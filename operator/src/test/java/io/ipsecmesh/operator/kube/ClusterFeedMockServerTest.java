@@ -94,8 +94,14 @@ class ClusterFeedMockServerTest {
     }
 
     /** "policy role local remote" strings, e.g. "web SELECTED b1 f1", for readable expectations. */
+    /**
+     * Pod names by uid, for every pod ever seen: a pod deleted from the API server keeps its
+     * name here, so a pair the compiler still holds for it reads as that pod (not "null"), and
+     * a wait for the pair to go cannot end before the compiler has seen the deletion.
+     */
+    private final Map<String, String> names = new java.util.concurrent.ConcurrentHashMap<>();
+
     Set<String> pairs(String node) {
-        Map<String, String> names = new HashMap<>();
         for (Pod p : client.pods().inAnyNamespace().list().getItems()) {
             names.put(PolicyCompilerAccess.uid(p), p.getMetadata().getName());
         }
