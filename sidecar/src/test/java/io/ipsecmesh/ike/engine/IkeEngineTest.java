@@ -249,9 +249,9 @@ class IkeEngineTest {
 
     /**
      * Both sides rekey the same CHILD_SA on the same sub-second schedule (life time three
-     * rekey intervals), and A the IKE SA too, under traffic both ways: collisions of every
-     * kind (§2.8.1 nonce resolution, TEMPORARY_FAILURE during an IKE SA rekey, life times
-     * running out) and not one packet may be lost. Before §2.8.1 was implemented this found a
+     * rekey intervals), and the IKE SA too, under traffic both ways: collisions of every kind
+     * (§2.8.1 nonce resolution, CHILD_SA rekeys during an IKE SA rekey, IKE SA rekeys crossing
+     * each other, life times running out) and not one packet may be lost. Before §2.8.1 was implemented this found a
      * pair expiring unreplaced. Harsher: {@code -Dipsm.stress.rekey-ms=120 -Dipsm.stress.seconds=15}.
      */
     @Test
@@ -263,7 +263,7 @@ class IkeEngineTest {
                 rekey, rekey.multipliedBy(7).dividedBy(4), Duration.ZERO, PSK);
         IkeConfig.Conn b = conn("to-a", "198.19.0.2", "198.19.0.1", "b.ipsm.test", "a.ipsm.test", false,
                 "aes128gcm16-prfsha256-ecp256", "aes128gcm16", Mode.TUNNEL, "198.18.2.0/24", "198.18.1.0/24",
-                rekey, Duration.ZERO, Duration.ZERO, PSK);
+                rekey, rekey.multipliedBy(7).dividedBy(4), Duration.ZERO, PSK);
         try (EnginePair p = new EnginePair(a, b)) {
             p.start();
             p.awaitUp(1);
