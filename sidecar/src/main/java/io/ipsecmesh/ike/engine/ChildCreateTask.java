@@ -154,7 +154,7 @@ final class ChildCreateTask implements IkeTask {
                         + String.format("0x%08x", child.inSpi) + ") is redundant, the peer's ("
                         + String.format("0x%08x", peers.inSpi) + ") replaces " + String.format("0x%08x", rekeyed.inSpi));
                 if (rekeyed.state == ChildSa.State.REKEYING) {
-                    peerWon(rekeyed);
+                    rekeyed.replacedByCollision();
                 }
                 sa.current().queue(InformationalTask.deleteChild(child));
                 return Outcome.DONE;
@@ -189,22 +189,12 @@ final class ChildCreateTask implements IkeTask {
         }
     }
 
-    /**
-     * Our rekey of {@code old} lost a collision or failed after the peer's rekey of it went
-     * through: the peer's pair replaces it, as if we had only answered, and the peer deletes
-     * the old pair (our outbound half moves then, see {@link Responder#finishRekey}).
-     */
-    private static void peerWon(ChildSa old) {
-        old.successor = old.collision;
-        old.state = ChildSa.State.REKEYED;
-    }
-
     @Override
     public void abort(IkeSa sa) {
         destroyKe();
         if (rekeyed != null && rekeyed.state == ChildSa.State.REKEYING) {
             if (rekeyed.collision != null) {
-                peerWon(rekeyed);
+                rekeyed.replacedByCollision();
             } else {
                 rekeyed.state = ChildSa.State.INSTALLED;
             }

@@ -144,16 +144,12 @@ public final class ChildSa {
                          InetSocketAddress src, InetSocketAddress dst, boolean udpEncap, List<Policy> installed) {
         boolean in = dir == Direction.IN;
         String name = in ? inName : outName;
-        List<io.ipsecmesh.sa.TrafficSelector> selectors = in ? dataPlaneSelectors(remoteTs, localTs)
-                : dataPlaneSelectors(localTs, remoteTs);
+        List<io.ipsecmesh.sa.TrafficSelector> selectors = selectors(dir, localTs, remoteTs);
         SaConfig sa = new SaConfig(name, dir, SecurityProtocol.ESP, in ? inSpi : outSpi, mode,
                 src.getAddress(), dst.getAddress(), esp.encryption(), enc, esp.integrity(), integ, esn,
                 in ? config.replayWindow() : 0, udpEncap ? new UdpEncap(src.getPort(), dst.getPort()) : null, 0,
                 lifetime(), selectors, esp.encryption().isLegacy());
-        List<Policy> policies = new ArrayList<>();
-        for (io.ipsecmesh.sa.TrafficSelector ts : selectors) {
-            policies.add(new Policy(dir, ts, PolicyAction.PROTECT, name, Policy.DEFAULT_PRIORITY));
-        }
+        List<Policy> policies = protect(dir, selectors, name, Policy.DEFAULT_PRIORITY);
         engine.keyLog().espSa(sa);
         engine.dataPlane().update(List.of(sa), policies, List.of(), List.of());
         installed.addAll(policies);
@@ -227,7 +223,33 @@ public final class ChildSa {
         return l;
     }
 
-    static List<io.ipsecmesh.sa.TrafficSelector> dataPlaneSelectors(List<TrafficSelector> from,
+    /** The data-plane selectors of one direction between our selectors and the peer's. */
+    static List<io.ipsecmesh.sa.TrafficSelector> selectors(Direction dir, List<TrafficSelector> local,
+                                                         List<TrafficSelector> remote) {
+        return dir == Direction.IN ? dataPlaneSelectors(remote, local) : dataPlaneSelectors(local, remote);
+    }
+
+    /** Protect policies for {@code selectors} that point at the SA named {@code saName}. */
+    static List<Policy> protect(Direction dir, List<io.ipsecmesh.sa.TrafficSelector> selectors, String saName,
+                                int priority) {
+        List<Policy> policies = new ArrayList<>();
+        for (io.ipsecmesh.sa.TrafficSelector ts : selectors) {
+            policies.add(new Policy(dir, ts, PolicyAction.PROTECT, saName, priority));
+        }
+        return policies;
+    }
+
+    /**
+     * Our rekey of this pair collided with the peer's, and the peer's new pair replaces it
+     * (§2.8.1: it won on the nonces, or our exchange failed after the peer's went through).
+     * The peer deletes this pair; our outbound half moves then ({@link Responder#finishRekey}).
+     */
+    void replacedByCollision() {
+        successor = collision;
+        state = State.REKEYED;
+    }
+
+    private static List<io.ipsecmesh.sa.TrafficSelector> dataPlaneSelectors(List<TrafficSelector> from,
                                                                           List<TrafficSelector> to) {
         List<io.ipsecmesh.sa.TrafficSelector> out = new ArrayList<>();
         for (TrafficSelector s : from) {

@@ -185,13 +185,8 @@ public final class IkeEngine implements AutoCloseable {
             String name = TRAP + c.conn().name() + "/" + child.name();
             var local = Selectors.orHost(child.localTs(), c.conn().local());
             var remote = Selectors.orHost(child.remoteTs(), c.conn().remote());
-            for (var ts : ChildSa.dataPlaneSelectors(local, remote)) {
-                traps.add(new io.ipsecmesh.sa.Policy(io.ipsecmesh.sa.Direction.OUT, ts,
-                        io.ipsecmesh.sa.PolicyAction.PROTECT, name, TRAP_PRIORITY));
-            }
-            for (var ts : ChildSa.dataPlaneSelectors(remote, local)) {
-                traps.add(new io.ipsecmesh.sa.Policy(io.ipsecmesh.sa.Direction.IN, ts,
-                        io.ipsecmesh.sa.PolicyAction.PROTECT, name, TRAP_PRIORITY));
+            for (var dir : io.ipsecmesh.sa.Direction.values()) {
+                traps.addAll(ChildSa.protect(dir, ChildSa.selectors(dir, local, remote), name, TRAP_PRIORITY));
             }
             log("trap installed for " + c.conn().name() + "/" + child.name() + ": " + Selectors.format(local)
                     + " === " + Selectors.format(remote));

@@ -113,8 +113,7 @@ final class InformationalTask implements IkeTask {
                 if (c.state == ChildSa.State.REKEYING && c.collision != null) {
                     // We were both rekeying it and the peer's pair won (§2.8.1): the peer deletes
                     // the old pair before our own exchange has told us so.
-                    c.successor = c.collision;
-                    c.state = ChildSa.State.REKEYED;
+                    c.replacedByCollision();
                 }
                 if (c.state == ChildSa.State.REKEYED) {
                     Responder.finishRekey(sa, c);
