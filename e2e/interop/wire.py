@@ -2,7 +2,7 @@
 """Wire tools for the strongSwan interop harness (e2e/interop/strongswan.sh).
 Standard library only (tshark for `timing`). Captures: classic pcap, Ethernet (tcpdump -w).
 
-  wire.py classify PCAP --outer A,B --inner X,Y [--pattern HEX] [--need-udp-esp]
+  wire.py classify PCAP --outer A,B --inner X,Y [--pattern HEX] [--need-udp-esp | --need-esp]
       Sort every frame of an underlay capture: IKE on UDP 500, IKE on UDP 4500 (non-ESP
       marker: four zero bytes after the UDP header), NAT keepalives (UDP 4500, one byte
       0xFF), ESP in UDP 4500 (RFC 3948: the four bytes are a non-zero SPI), raw ESP, and
@@ -10,13 +10,15 @@ Standard library only (tshark for `timing`). Captures: classic pcap, Ethernet (t
       discovery and MLD are ignored. Anything else is "other" and fails, in particular any
       frame with an inner address X or Y in its IP header (plaintext of the tunnel). With
       --pattern, no frame may contain those bytes (the ping payload). --need-udp-esp: ESP in
-      UDP must be seen in both directions (A->B and B->A). Prints one summary line; exit 0 =
-      clean.
+      UDP must be seen in both directions (A->B and B->A); --need-esp: ESP, raw or in UDP,
+      in both directions (two of our daemons with no NAT between them send raw ESP). Prints
+      one summary line; exit 0 = clean.
 
   wire.py timing PCAP
-      With tshark: time from the first IKE_SA_INIT request to the first IKE_AUTH response
-      on the wire, in ms; also how many IKE_SA_INIT requests there were (a COOKIE or
-      INVALID_KE_PAYLOAD round adds one) and who initiated.
+      With tshark: time from each IKE_SA_INIT request to its IKE_AUTH response on the wire,
+      in ms (handshakes paired by initiator SPI): the first, the median of the others, and,
+      for those, where the time goes: the responder's IKE_SA_INIT, the initiator's turn (its
+      IKE_SA_INIT response to its IKE_AUTH request) and the responder's IKE_AUTH.
 
   wire.py ike-frags PCAP --max-ip N [--keys DIR]
       IKE fragmentation (RFC 7383) as tshark sees it, in a capture of IKE alone: both
@@ -120,7 +122,7 @@ def classify(args):
     inner = {ipaddress.ip_address(a) for a in args.inner.split(",")}
     pattern = bytes.fromhex(args.pattern) if args.pattern else None
     counts = {k: 0 for k in ("ike500", "ike4500", "keepalive", "esp_udp_ab", "esp_udp_ba",
-                             "esp_raw", "fragment", "ignored", "other")}
+                             "esp_raw_ab", "esp_raw_ba", "fragment", "ignored", "other")}
     examples = []
 
     def other(i, why):
@@ -158,7 +160,7 @@ def classify(args):
             counts["fragment"] += 1
             continue
         if proto == 50:
-            counts["esp_raw"] += 1
+            counts["esp_raw_ab" if src == a_addr else "esp_raw_ba"] += 1
             continue
         if proto != 17 or len(frame) < l4 + 8:
             other(i, f"IPv{ver} {src} -> {dst} proto {proto}")
@@ -182,6 +184,10 @@ def classify(args):
     if args.need_udp_esp and (counts["esp_udp_ab"] == 0 or counts["esp_udp_ba"] == 0):
         ok = False
         examples.append("ESP in UDP not seen in both directions")
+    if args.need_esp and (counts["esp_udp_ab"] + counts["esp_raw_ab"] == 0
+                          or counts["esp_udp_ba"] + counts["esp_raw_ba"] == 0):
+        ok = False
+        examples.append("ESP not seen in both directions")
     summary = " ".join(f"{k}={v}" for k, v in counts.items())
     print(f"{n} frames: {summary}" + ("" if ok else "; " + "; ".join(examples)))
     return 0 if ok else 1
@@ -197,6 +203,7 @@ def timing(args):
     if out.returncode != 0:
         sys.exit("tshark: " + out.stderr.strip())
     started, done, initiator = {}, {}, None
+    init_reply, auth_sent = {}, {}
     for line in out.stdout.splitlines():
         f = line.split(",")
         if len(f) < 6 or not f[1] or not f[2] or not f[3]:
@@ -207,16 +214,31 @@ def timing(args):
         if xch == 34 and not response and spi not in started:
             started[spi] = t
             initiator = initiator or (f[4] or f[5])
+        if xch == 34 and response and spi in started:
+            init_reply[spi] = t          # the last one (after a COOKIE or INVALID_KE round)
+        if xch == 35 and not response and spi in init_reply and spi not in auth_sent:
+            auth_sent[spi] = t
         if xch == 35 and response and spi in started and spi not in done:
             done[spi] = t
-    times = [(done[s] - started[s]) * 1000 for s in sorted(done, key=lambda s: started[s])]
+    order = sorted(done, key=lambda s: started[s])
+    times = [(done[s] - started[s]) * 1000 for s in order]
     if not times:
         print("no IKE_SA_INIT request / IKE_AUTH response in the capture")
         return 1
-    warm = sorted(times[1:])
-    median = "-" if not warm else f"{(warm[len(warm) // 2] + warm[(len(warm) - 1) // 2]) / 2:.2f}"
-    print(f"{times[0]:.2f} ms first IKE_SA_INIT request -> IKE_AUTH response, {median} ms median of "
-          f"{len(warm)} more (initiator {initiator}; all: {' '.join(f'{x:.2f}' for x in times)})")
+
+    def med(xs):
+        xs = sorted(xs)
+        return "-" if not xs else f"{(xs[len(xs) // 2] + xs[(len(xs) - 1) // 2]) / 2:.2f}"
+    warm = order[1:]
+    # Where the warm time goes: the responder's IKE_SA_INIT, the initiator's turn between the
+    # IKE_SA_INIT response and its IKE_AUTH request, and the responder's IKE_AUTH.
+    phases = [(init_reply[s] - started[s], auth_sent[s] - init_reply[s], done[s] - auth_sent[s])
+              for s in warm if s in init_reply and s in auth_sent]
+    split = "" if not phases else (
+        f"; warm phases: responder INIT {med([p[0] * 1000 for p in phases])} ms, initiator turn "
+        f"{med([p[1] * 1000 for p in phases])} ms, responder AUTH {med([p[2] * 1000 for p in phases])} ms")
+    print(f"{times[0]:.2f} ms first IKE_SA_INIT request -> IKE_AUTH response, {med(times[1:])} ms median of "
+          f"{len(warm)} more (initiator {initiator}; all: {' '.join(f'{x:.2f}' for x in times)}){split}")
     return 0
 
 
@@ -348,6 +370,7 @@ def main():
     c.add_argument("--inner", required=True)
     c.add_argument("--pattern")
     c.add_argument("--need-udp-esp", action="store_true")
+    c.add_argument("--need-esp", action="store_true")
     t = sub.add_parser("timing")
     t.add_argument("pcap")
     k = sub.add_parser("ike-frags")
