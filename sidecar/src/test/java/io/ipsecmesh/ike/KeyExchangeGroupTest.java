@@ -381,6 +381,25 @@ class KeyExchangeGroupTest {
     }
 
     @Test
+    void destroyLaterDropsTheKeysAtOnceAndDestroysThePrivateKeyOnTheExecutor() throws Exception {
+        java.security.KeyPairGenerator kpg = java.security.KeyPairGenerator.getInstance("EC", EcProvider.get());
+        kpg.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+        KeyPair pair = kpg.generateKeyPair();
+        KeyExchange a = KeyExchangeGroup.ECP_256.fromKeyPair(pair);
+        byte[] peer = KeyExchangeGroup.ECP_256.generate(new SecureRandom()).publicValue();
+        java.util.List<Runnable> later = new java.util.ArrayList<>();
+        a.destroy(later::add);
+        assertTrue(a.isDestroyed());
+        assertThrows(IllegalStateException.class, () -> a.sharedSecret(peer));
+        assertEquals(1, later.size());
+        assertFalse(((javax.security.auth.Destroyable) pair.getPrivate()).isDestroyed());
+        later.getFirst().run();
+        assertTrue(((javax.security.auth.Destroyable) pair.getPrivate()).isDestroyed());
+        a.destroy(later::add);
+        assertEquals(1, later.size(), "a second destroy has nothing left to hand over");
+    }
+
+    @Test
     void keyPairsOfAnotherGroupAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> KeyExchangeGroup.ECP_256.fromKeyPair(ecPair384()));
     }
