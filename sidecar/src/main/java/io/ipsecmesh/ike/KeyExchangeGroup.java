@@ -1,7 +1,6 @@
 package io.ipsecmesh.ike;
 
 import java.math.BigInteger;
-import java.security.AlgorithmParameters;
 import java.security.GeneralSecurityException;
 import java.security.InvalidKeyException;
 import java.security.KeyFactory;
@@ -209,13 +208,7 @@ public enum KeyExchangeGroup {
 
     /** The curve's JCE parameters (ECP groups only). */
     ECParameterSpec ecParameters() {
-        try {
-            AlgorithmParameters params = AlgorithmParameters.getInstance("EC");
-            params.init(new ECGenParameterSpec(curveName()));
-            return params.getParameterSpec(ECParameterSpec.class);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("JCE lacks curve " + curveName(), e);
-        }
+        return EcProvider.namedCurve(curveName());
     }
 
     private boolean sameCurve(ECParameterSpec spec) {

@@ -1,12 +1,9 @@
 package io.ipsecmesh.ike;
 
-import java.security.AlgorithmParameters;
-import java.security.GeneralSecurityException;
 import java.security.Key;
 import java.security.interfaces.ECKey;
 import java.security.interfaces.RSAKey;
 import java.security.spec.AlgorithmParameterSpec;
-import java.security.spec.ECGenParameterSpec;
 import java.security.spec.ECParameterSpec;
 import java.security.spec.MGF1ParameterSpec;
 import java.security.spec.PSSParameterSpec;
@@ -131,13 +128,7 @@ public enum SignatureAlgorithm {
     }
 
     static ECParameterSpec namedCurve(String name) {
-        try {
-            AlgorithmParameters p = AlgorithmParameters.getInstance("EC");
-            p.init(new ECGenParameterSpec(name));
-            return p.getParameterSpec(ECParameterSpec.class);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("curve " + name + " is not available", e);
-        }
+        return EcProvider.namedCurve(name);
     }
 
     static boolean sameCurve(ECParameterSpec a, ECParameterSpec b) {
