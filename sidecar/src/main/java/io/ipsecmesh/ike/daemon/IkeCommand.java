@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -65,6 +64,14 @@ public final class IkeCommand extends TunCommand {
 
     @Override
     protected int execute() throws IOException {
+        try {
+            return run();
+        } finally {
+            LOG.flush(5000);
+        }
+    }
+
+    private int run() throws IOException {
         List<IkeConfig.Conn> conns = IkeConfigFile.load(config);
         List<IkeEngine.Connection> connections = new ArrayList<>();
         for (IkeConfig.Conn c : conns) {
@@ -103,6 +110,7 @@ public final class IkeCommand extends TunCommand {
             udp.close();
             rt.close();
             log("stopped; keys zeroed");
+            LOG.flush(5000);
         }));
         rt.awaitWorkers();
         return 0;
@@ -114,8 +122,9 @@ public final class IkeCommand extends TunCommand {
         return sb.toString();
     }
 
+    private static final DaemonLog LOG = new DaemonLog(System.out);
+
     static void log(String msg) {
-        System.out.println(Instant.now() + " " + msg);
-        System.out.flush();
+        LOG.log(msg);
     }
 }
