@@ -314,7 +314,10 @@ ours_start() {
     ours_steer "$ns"
     # --mtu: the TUN takes whole ESP-in-UDP packets up to the underlay MTU (like the rig).
     local args=(ike --config "$d/ike.conf" --tun "$OURS_TUN" --mtu "$RIG_UNDERLAY_MTU" --stats "$d/stats"
-                --stats-interval-ms 200 --keys-log "$d/keys")
+                --stats-interval-ms 200)
+    # The keys log is a debugging aid (tshark decrypts with it); --timing leaves it out, as a
+    # production daemon and the charon we compare with do.
+    [ -n "$TIMING" ] || args+=(--keys-log "$d/keys")
     echo "=== $(date +%T) start: ${cmd[*]} ${args[*]}" >>"$log"
     rig_spawn "$ns" "$log" "${cmd[@]}" "${args[@]}"
     PID[$side]=$RIG_SPAWNED_PID
