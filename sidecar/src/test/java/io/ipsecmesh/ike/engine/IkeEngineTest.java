@@ -251,8 +251,9 @@ class IkeEngineTest {
      * Both sides rekey the same CHILD_SA on the same sub-second schedule (life time three
      * rekey intervals), and the IKE SA too, under traffic both ways: collisions of every kind
      * (§2.8.1 nonce resolution, CHILD_SA rekeys during an IKE SA rekey, IKE SA rekeys crossing
-     * each other, life times running out) and not one packet may be lost. Before §2.8.1 was implemented this found a
-     * pair expiring unreplaced. Harsher: {@code -Dipsm.stress.rekey-ms=120 -Dipsm.stress.seconds=15}.
+     * each other and resolved by §2.8.2, life times running out) and not one packet may be
+     * lost. Before §2.8.1 was implemented this found a pair expiring unreplaced. Harsher:
+     * {@code -Dipsm.stress.rekey-ms=120 -Dipsm.stress.seconds=15}.
      */
     @Test
     void simultaneousRekeysAreResolved() throws Exception {
