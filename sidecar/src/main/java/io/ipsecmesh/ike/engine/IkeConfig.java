@@ -43,6 +43,15 @@ public final class IkeConfig {
         public long delayMillis(int attempt) {
             return Math.round(timeout.toMillis() * Math.pow(base, attempt));
         }
+
+        /** From the first send until the sender gives up: every delay, the last one included. */
+        public long totalMillis() {
+            long total = 0;
+            for (int i = 0; i <= tries; i++) {
+                total += delayMillis(i);
+            }
+            return total;
+        }
     }
 
     /**

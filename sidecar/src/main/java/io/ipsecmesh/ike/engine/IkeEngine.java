@@ -630,6 +630,7 @@ public final class IkeEngine implements AutoCloseable {
         }
     }
 
+    /** After TEMPORARY_FAILURE to an IKE SA rekey (§2.25): try again in 0.5-1.5 s. */
     void retryIkeRekeyLater(IkeSa sa) {
         schedule(500 + random.nextInt(1000), () -> rekeyIke(sa));
     }
@@ -749,11 +750,26 @@ public final class IkeEngine implements AutoCloseable {
             removeChild(sa, c, reason);
             log("CHILD_SA " + sa.name() + "/" + c.config.name() + " " + String.format("0x%08x", c.inSpi) + " removed");
         }
-        boolean wasUp = sa.state == IkeSa.State.ESTABLISHED || sa.state == IkeSa.State.DELETING;
-        boolean replaced = sa.successor != null;
+        boolean wasUp = sa.state != IkeSa.State.CONNECTING;
+        // A rekeyed SA, or a new SA of a rekey collision (§2.8.2): the connection lives on elsewhere.
+        boolean replaced = sa.successor != null || sa.state == IkeSa.State.UNDECIDED
+                || sa.state == IkeSa.State.REDUNDANT;
+        IkeSa undecided = sa.collision;
+        if (undecided != null) {
+            sa.collision = null;
+            undecided.replaces = null;
+        }
+        if (sa.replaces != null) {
+            sa.replaces.collision = null;
+            sa.replaces = null;
+        }
         sa.terminate();
         count("ike_sa_deleted");
         log("IKE_SA " + sa.name() + " " + (wasUp ? "deleted" : "failed") + ": " + reason);
+        if (undecided != null) {
+            // Its rekey collision was never decided: the SA the peer's rekey made goes with it.
+            destroy(undecided, "the IKE SA it was to replace is gone");
+        }
         if (!replaced && sa.connection.conn().start() && running && !reason.equals("shutdown")
                 && !reason.startsWith("peer sent INITIAL_CONTACT")) {
             reconnectLater(sa.connection);

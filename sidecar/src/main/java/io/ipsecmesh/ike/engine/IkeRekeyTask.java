@@ -25,6 +25,14 @@ import java.util.List;
  * Rekeying the IKE SA with CREATE_CHILD_SA (RFC 7296 §1.3.2, §2.18): a new IKE SA with new
  * SPIs, a fresh Diffie-Hellman and SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr); the
  * CHILD_SAs move to it, and the initiator then deletes the old one.
+ *
+ * <p>Both peers may rekey the same IKE SA at once (§2.8.2). Each answers the other's request
+ * as usual; the SA that answer creates stays {@link IkeSa.State#UNDECIDED} and the old SA keeps
+ * everything, because our own request is still out on it. When our exchange ends, the four
+ * nonces decide: the new SA created with the lowest of them is redundant and its initiator
+ * deletes it; the other takes over the CHILD_SAs, and its initiator deletes the old SA. Both
+ * peers compare the same two numbers, so they keep the same SA. If the peer deletes the old SA
+ * before our response came, or our exchange fails, the peer's new SA is the one left.
  */
 final class IkeRekeyTask implements IkeTask {
 
@@ -59,51 +67,96 @@ final class IkeRekeyTask implements IkeTask {
     @Override
     public Outcome process(IkeSa sa, IkeMessage response) throws IkeFailure {
         try {
-            for (NotifyPayload n : response.payloads(NotifyPayload.class)) {
-                if (n.is(NotifyType.TEMPORARY_FAILURE)) {
-                    sa.engine.count("rekey_collisions");
-                    sa.engine.retryIkeRekeyLater(sa);
-                    throw new IkeFailure("rekey_deferred", null, "peer answered TEMPORARY_FAILURE; rekey retried soon");
-                }
-                if (n.isError()) {
-                    throw new IkeFailure("ike_rekey_refused", null, "peer refused the IKE SA rekey: "
-                            + n.knownType().map(Enum::name).orElse("error " + n.notifyType()));
-                }
+            return accept(sa, response);
+        } catch (IkeFailure f) {
+            if (sa.collision != null) {
+                // §2.8.2: our rekey failed (the peer finished its own before it saw ours, and
+                // answers TEMPORARY_FAILURE), while the peer's went through: its new SA stays.
+                peerWins(sa, "our rekey failed (" + f.getMessage() + ")");
+            } else if (f.counter().equals("rekey_deferred")) {
+                // §2.25: the peer is closing this IKE SA or cannot rekey it now; try again later.
+                sa.engine.count("ike_rekey_temporary_failure");
+                sa.engine.retryIkeRekeyLater(sa);
             }
-            List<SaPayload> sas = response.payloads(SaPayload.class);
-            List<KePayload> kes = response.payloads(KePayload.class);
-            List<NoncePayload> nonces = response.payloads(NoncePayload.class);
-            if (sas.isEmpty() || kes.isEmpty() || nonces.isEmpty()) {
-                throw new IkeFailure("malformed", null, "IKE rekey response lacks SA, KE or nonce");
-            }
-            Proposal chosen;
-            try {
-                chosen = ProposalSelector.checkReply(offered, sas.getFirst());
-            } catch (ProposalRejectedException e) {
-                throw new IkeFailure("bad_proposal_reply", null, e.getMessage());
-            }
-            if (chosen.spi().length != 8) {
-                throw new IkeFailure("malformed", null, "IKE rekey reply without an 8-byte SPI");
-            }
-            IkeProposal proposal = IkeProposal.fromProposal(chosen, sa.connection.conn().allowLegacy());
-            if (proposal.groups().getFirst() != ke.group() || kes.getFirst().dhGroup() != ke.group().transformId()) {
-                throw new IkeFailure("bad_proposal_reply", null, "IKE rekey reply with another key exchange group");
-            }
-            byte[] gir;
-            try {
-                gir = ke.sharedSecret(kes.getFirst());
-            } catch (IkeParseException e) {
-                throw new IkeFailure("bad_ke", null, "peer's KE value is invalid: " + e.getMessage());
-            }
-            IkeSa next = new IkeSa(sa.engine, sa.connection, true, newSpi, ByteBuffer.wrap(chosen.spi()).getLong(),
-                    sa.local, sa.remote);
-            complete(sa, next, proposal, nonce.clone(), nonces.getFirst().nonce(), gir);
-            sa.engine.count("ike_rekeys_initiated");
-            sa.queue(InformationalTask.deleteIke());
-            return Outcome.DONE;
+            throw f;
         } finally {
             abort(sa);
         }
+    }
+
+    private Outcome accept(IkeSa sa, IkeMessage response) throws IkeFailure {
+        for (NotifyPayload n : response.payloads(NotifyPayload.class)) {
+            if (n.is(NotifyType.TEMPORARY_FAILURE)) {
+                throw new IkeFailure("rekey_deferred", null, "peer answered TEMPORARY_FAILURE to the IKE SA rekey");
+            }
+            if (n.isError()) {
+                throw new IkeFailure("ike_rekey_refused", null, "peer refused the IKE SA rekey: "
+                        + n.knownType().map(Enum::name).orElse("error " + n.notifyType()));
+            }
+        }
+        List<SaPayload> sas = response.payloads(SaPayload.class);
+        List<KePayload> kes = response.payloads(KePayload.class);
+        List<NoncePayload> nonces = response.payloads(NoncePayload.class);
+        if (sas.isEmpty() || kes.isEmpty() || nonces.isEmpty()) {
+            throw new IkeFailure("malformed", null, "IKE rekey response lacks SA, KE or nonce");
+        }
+        Proposal chosen;
+        try {
+            chosen = ProposalSelector.checkReply(offered, sas.getFirst());
+        } catch (ProposalRejectedException e) {
+            throw new IkeFailure("bad_proposal_reply", null, e.getMessage());
+        }
+        if (chosen.spi().length != 8) {
+            throw new IkeFailure("malformed", null, "IKE rekey reply without an 8-byte SPI");
+        }
+        IkeProposal proposal = IkeProposal.fromProposal(chosen, sa.connection.conn().allowLegacy());
+        if (proposal.groups().getFirst() != ke.group() || kes.getFirst().dhGroup() != ke.group().transformId()) {
+            throw new IkeFailure("bad_proposal_reply", null, "IKE rekey reply with another key exchange group");
+        }
+        byte[] gir;
+        try {
+            gir = ke.sharedSecret(kes.getFirst());
+        } catch (IkeParseException e) {
+            throw new IkeFailure("bad_ke", null, "peer's KE value is invalid: " + e.getMessage());
+        }
+        byte[] nr = nonces.getFirst().nonce();
+        IkeSa next = new IkeSa(sa.engine, sa.connection, true, newSpi, ByteBuffer.wrap(chosen.spi()).getLong(),
+                sa.local, sa.remote);
+        derive(sa, next, proposal, nonce.clone(), nr.clone(), gir);
+        IkeSa peers = sa.collision;
+        if (peers == null) {
+            handOver(sa, next);
+            sa.engine.count("ike_rekeys_initiated");
+            sa.queue(InformationalTask.deleteIke());
+            return Outcome.DONE;
+        }
+        // §2.8.2 (and §2.8): the new SA created with the lowest of the four nonces is redundant.
+        sa.collision = null;
+        peers.replaces = null;
+        byte[] ours = ChildSa.lowerOf(nonce, nr);
+        byte[] theirs = ChildSa.lowerOf(peers.nonceI, peers.nonceR);
+        boolean redundant = Arrays.compareUnsigned(ours, theirs) < 0;
+        Arrays.fill(ours, (byte) 0);
+        Arrays.fill(theirs, (byte) 0);
+        if (redundant) {
+            sa.engine.count("ike_rekey_collisions_lost");
+            sa.engine.log("IKE_SA " + sa.name() + " rekey collision lost: the peer's new SA " + describe(peers)
+                    + " replaces it; ours " + describe(next) + " is redundant and deleted");
+            next.state = IkeSa.State.REDUNDANT;
+            next.successor = peers;
+            handOver(sa, peers);
+            // The peer, which initiated the surviving SA, deletes the old one.
+            next.queue(InformationalTask.deleteIke());
+            return Outcome.DONE;
+        }
+        sa.engine.count("ike_rekey_collisions_won");
+        sa.engine.log("IKE_SA " + sa.name() + " rekey collision won: our new SA " + describe(next)
+                + " replaces it; the peer's " + describe(peers) + " is redundant");
+        redundantUntilDeleted(peers, next);
+        handOver(sa, next);
+        sa.engine.count("ike_rekeys_initiated");
+        sa.queue(InformationalTask.deleteIke());
+        return Outcome.DONE;
     }
 
     @Override
@@ -116,8 +169,11 @@ final class IkeRekeyTask implements IkeTask {
         }
     }
 
-    /** Both roles: derive the new SA's keys, move the children, hand over. {@code gir} is zeroed. */
-    private static void complete(IkeSa old, IkeSa next, IkeProposal proposal, byte[] ni, byte[] nr, byte[] gir) {
+    /**
+     * Both roles: sets up a new IKE SA from a rekey of {@code old} (keys derived, registered so
+     * that the peer's messages find it), but hands nothing over yet. {@code gir} is zeroed.
+     */
+    private static void derive(IkeSa old, IkeSa next, IkeProposal proposal, byte[] ni, byte[] nr, byte[] gir) {
         next.adopt(proposal);
         next.nonceI = ni;
         next.nonceR = nr;
@@ -133,21 +189,75 @@ final class IkeRekeyTask implements IkeTask {
             Arrays.fill(skD, (byte) 0);
             Arrays.fill(gir, (byte) 0);
         }
+        old.engine.register(next);
+    }
+
+    /** {@code next} replaces {@code old}: the CHILD_SAs, queued CHILD_SA work and the timers move to it. */
+    private static void handOver(IkeSa old, IkeSa next) {
         old.children.forEach(next::addChild);
         old.children.clear();
         old.successor = next;
         old.state = IkeSa.State.REKEYED;
-        old.engine.register(next);
         old.engine.ikeRekeyed(old, next);
         old.migrateTasks(next);
+    }
+
+    /**
+     * A collision's undecided SA replaces {@code old} after all: the peer deleted {@code old}
+     * before our own rekey's response came (it won on the nonces, or never saw our request), or
+     * our exchange failed. Our own request, if still out, dies with {@code old}.
+     */
+    static void peerWins(IkeSa old, String why) {
+        IkeSa peers = old.collision;
+        old.collision = null;
+        peers.replaces = null;
+        old.engine.count("ike_rekey_collisions_lost");
+        old.engine.log("IKE_SA " + old.name() + " rekey collision lost: " + why + "; the peer's new SA "
+                + describe(peers) + " replaces it");
+        handOver(old, peers);
+    }
+
+    /**
+     * The peer deletes the SA its rekey created in a collision before our own exchange ended: it
+     * found its SA redundant, so ours will replace the old SA when our response comes.
+     */
+    static void peerDeletesRedundant(IkeSa undecided) {
+        IkeSa old = undecided.replaces;
+        old.collision = null;
+        undecided.replaces = null;
+        undecided.state = IkeSa.State.REDUNDANT;
+        old.engine.count("ike_rekey_collisions_won");
+        old.engine.log("IKE_SA " + old.name() + " rekey collision won: the peer deletes its new SA "
+                + describe(undecided) + " as redundant before our rekey ended; ours will replace it");
+    }
+
+    /**
+     * The peer's new SA lost: nothing runs on it, and the peer deletes it. Should the peer never
+     * do so (it took the old SA's DELETE for its answer and forgot its rekey), it goes once the
+     * peer's retransmissions would have run out twice.
+     */
+    private static void redundantUntilDeleted(IkeSa redundant, IkeSa winner) {
+        redundant.state = IkeSa.State.REDUNDANT;
+        redundant.successor = winner;
+        IkeEngine engine = redundant.engine;
+        engine.schedule(2 * redundant.connection.conn().retransmit().totalMillis(), () -> {
+            if (redundant.state == IkeSa.State.REDUNDANT) {
+                engine.destroy(redundant, "redundant SA of a rekey collision, never deleted by the peer");
+            }
+        });
+    }
+
+    private static String describe(IkeSa sa) {
+        return sa.name() + " spis " + String.format("%016x_i %016x_r", sa.spiI, sa.spiR);
     }
 
     // ------------------------------------------------------------------------------ responder
 
     static Responder.Reply respond(IkeSa sa, IkeMessage request) throws IkeFailure {
-        if (sa.hasQueued(IkeRekeyTask.class)) {
-            // Both sides rekeying at once: ours goes on, the peer retries later.
-            throw new IkeFailure("rekey_collision", NotifyType.TEMPORARY_FAILURE, "we are rekeying this IKE SA too");
+        boolean collision = sa.inFlight(IkeRekeyTask.class);
+        if (collision && sa.collision != null) {
+            throw new IkeFailure("temporary_failure", NotifyType.TEMPORARY_FAILURE,
+                    "the peer rekeys this IKE SA a second time during a rekey collision");
         }
         List<SaPayload> sas = request.payloads(SaPayload.class);
         List<KePayload> kes = request.payloads(KePayload.class);
@@ -189,8 +299,20 @@ final class IkeRekeyTask implements IkeTask {
             List<IkePayload> reply = List.of(new SaPayload(List.of(new Proposal(chosen.number(), chosen.protocolId(),
                             ByteBuffer.allocate(8).putLong(ourSpi).array(), chosen.transforms()))),
                     new NoncePayload(nr), ke.kePayload());
-            complete(sa, next, proposal, nonces.getFirst().nonce(), nr.clone(), gir);
+            derive(sa, next, proposal, nonces.getFirst().nonce().clone(), nr.clone(), gir);
             sa.engine.count("ike_rekeys_answered");
+            if (collision) {
+                // §2.8.2: our own rekey of this SA is in flight. The old SA keeps everything (our
+                // request's response comes to it); the nonces decide when that exchange ends.
+                next.state = IkeSa.State.UNDECIDED;
+                next.replaces = sa;
+                sa.collision = next;
+                sa.engine.count("ike_rekey_collisions");
+                sa.engine.log("IKE_SA " + sa.name() + " rekey collision: both sides rekey it; the peer's new SA "
+                        + describe(next) + " waits until the nonces decide");
+            } else {
+                handOver(sa, next);
+            }
             return new Responder.Reply(reply, null);
         } finally {
             ke.destroy();

@@ -44,7 +44,15 @@ import java.util.Set;
  */
 public final class IkeSa {
 
-    public enum State { CONNECTING, ESTABLISHED, REKEYED, DELETING, DEAD }
+    /**
+     * CONNECTING: IKE_SA_INIT/IKE_AUTH under way. ESTABLISHED: carries the CHILD_SAs. REKEYED: a
+     * new SA took over (this one is deleted next). UNDECIDED: made by the peer's rekey while ours
+     * of the same SA was in flight (RFC 7296 §2.8.2); nothing runs on it until our exchange ends
+     * and the nonces decide. REDUNDANT: the losing new SA of such a collision, carrying nothing,
+     * waiting for the DELETE of the peer that made it (or sending ours). DELETING: our DELETE is
+     * under way. DEAD: gone, keys zeroed.
+     */
+    public enum State { CONNECTING, ESTABLISHED, REKEYED, UNDECIDED, REDUNDANT, DELETING, DEAD }
 
     final IkeEngine engine;
     final IkeEngine.Connection connection;
@@ -108,6 +116,14 @@ public final class IkeSa {
     IkeEngine.Timer rekeyTimer;
     /** After an IKE SA rekey: the SA that took over this one's children. */
     IkeSa successor;
+    /**
+     * An IKE SA rekey collision (RFC 7296 §2.8.2): while our rekey of this SA was in flight, the
+     * peer rekeyed it too and we answered; this is the (UNDECIDED) SA that answer created. Which
+     * new SA survives is decided by the nonces once our own exchange ends.
+     */
+    IkeSa collision;
+    /** On an UNDECIDED SA: the SA whose {@link #collision} it is, which it may replace. */
+    IkeSa replaces;
 
     IkeSa(IkeEngine engine, IkeEngine.Connection connection, boolean initiator, long spiI, long spiR,
           InetSocketAddress local, InetSocketAddress remote) {
@@ -193,6 +209,11 @@ public final class IkeSa {
 
     boolean hasQueued(Class<? extends IkeTask> type) {
         return type.isInstance(active) || pending.stream().anyMatch(type::isInstance);
+    }
+
+    /** Whether our request of this type is on the wire (sent, its response not yet handled). */
+    boolean inFlight(Class<? extends IkeTask> type) {
+        return type.isInstance(active);
     }
 
     private void kick() {
@@ -468,6 +489,13 @@ public final class IkeSa {
 
     private void handleRequest(IkeMessage msg, byte[] datagram) {
         ExchangeType type = msg.header().exchange().orElse(null);
+        if (state == State.UNDECIDED && !(type == ExchangeType.INFORMATIONAL && InformationalTask.deletesIke(msg))) {
+            // Made by the peer's rekey while ours was in flight, and not yet known to survive
+            // (§2.8.2): left unanswered, so the peer retransmits it, by when our own exchange
+            // has decided. Only the peer's DELETE of it (it lost) is taken at once.
+            engine.count("ike_rekey_collision_deferred");
+            return;
+        }
         Responder.Reply reply;
         try {
             if (type == null) {

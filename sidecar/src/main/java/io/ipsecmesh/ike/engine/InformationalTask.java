@@ -59,7 +59,9 @@ final class InformationalTask implements IkeTask {
                 yield List.of(DeletePayload.childSas(ProtocolId.ESP, List.of(child.inSpi)));
             }
             case DELETE_IKE -> {
-                sa.state = sa.state == IkeSa.State.REKEYED ? IkeSa.State.REKEYED : IkeSa.State.DELETING;
+                if (sa.state == IkeSa.State.ESTABLISHED) {
+                    sa.state = IkeSa.State.DELETING;
+                }
                 yield List.of(DeletePayload.ikeSa());
             }
             case LIVENESS -> List.of();
@@ -76,7 +78,9 @@ final class InformationalTask implements IkeTask {
                             + String.format("0x%08x", child.inSpi) + " deleted");
                 }
             }
-            case DELETE_IKE -> sa.engine.destroy(sa, sa.successor != null ? "rekeyed, old SA deleted" : "deleted");
+            case DELETE_IKE -> sa.engine.destroy(sa, sa.state == IkeSa.State.REDUNDANT
+                    ? "redundant SA of a rekey collision deleted"
+                    : sa.successor != null ? "rekeyed, old SA deleted" : "deleted");
             case LIVENESS -> sa.engine.count("liveness_ok");
         }
         return Outcome.DONE;
@@ -91,13 +95,26 @@ final class InformationalTask implements IkeTask {
 
     // ------------------------------------------------------------------------------ responder
 
+    /** Whether a request deletes the IKE SA it came on (a DELETE payload of protocol IKE). */
+    static boolean deletesIke(IkeMessage request) {
+        return request.payloads(DeletePayload.class).stream().anyMatch(d -> d.protocolId() == ProtocolId.IKE.value());
+    }
+
     static Responder.Reply respond(IkeSa sa, IkeMessage request) {
         List<DeletePayload> deletes = request.payloads(DeletePayload.class);
-        for (DeletePayload d : deletes) {
-            if (d.protocolId() == ProtocolId.IKE.value()) {
-                sa.engine.log(sa.name() + " peer deletes the IKE SA");
-                return new Responder.Reply(List.of(), () -> sa.engine.destroy(sa, "deleted by peer"));
+        if (deletesIke(request)) {
+            if (sa.collision != null) {
+                // §2.8.2: we both rekeyed this SA, and the peer deletes it before our own rekey's
+                // response came: the peer's new SA won (or the peer never saw our request).
+                IkeRekeyTask.peerWins(sa, "the peer deletes it before our rekey ended");
+            } else if (sa.state == IkeSa.State.UNDECIDED) {
+                // The peer's new SA of a collision, which it found redundant: ours will stay.
+                IkeRekeyTask.peerDeletesRedundant(sa);
             }
+            sa.engine.log(sa.name() + " peer deletes the IKE SA");
+            String reason = sa.state == IkeSa.State.REDUNDANT ? "redundant SA of a rekey collision, deleted by peer"
+                    : "deleted by peer";
+            return new Responder.Reply(List.of(), () -> sa.engine.destroy(sa, reason));
         }
         List<Integer> ours = new ArrayList<>();
         for (DeletePayload d : deletes) {

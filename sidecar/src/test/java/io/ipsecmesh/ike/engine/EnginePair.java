@@ -59,21 +59,46 @@ final class EnginePair implements AutoCloseable {
             return;
         }
         synchronized (held) {
-            if (holding) {
-                held.add(Map.entry(dir, () -> t.execute(() -> t.receive(copy, from, to))));
+            if (holding != null && holding.test(dir, copy)) {
+                held.add(new Held(dir, copy, () -> t.execute(() -> t.receive(copy, from, to))));
                 return;
             }
         }
         t.execute(() -> t.receive(copy, from, to));
     }
 
-    private final List<Map.Entry<String, Runnable>> held = new java.util.ArrayList<>();
-    private boolean holding;
+    private record Held(String dir, byte[] message, Runnable delivery) {
+    }
+
+    private final List<Held> held = new java.util.ArrayList<>();
+    /** Which datagrams wait on the wire ("a>b"/"b>a", bytes); null: none. */
+    private java.util.function.BiPredicate<String, byte[]> holding;
 
     /** From now on datagrams wait on the wire (in order) until {@link #release}. */
     void hold() {
+        hold((dir, m) -> true);
+    }
+
+    /** From now on the datagrams {@code which} selects wait on the wire (in order); the others pass. */
+    void hold(java.util.function.BiPredicate<String, byte[]> which) {
         synchronized (held) {
-            holding = true;
+            holding = which;
+        }
+    }
+
+    /**
+     * Delivers the held datagrams {@code which} selects, in order, and keeps holding the rest
+     * (and holding what {@link #hold} selects).
+     */
+    void releaseOnly(java.util.function.BiPredicate<String, byte[]> which) {
+        synchronized (held) {
+            for (java.util.Iterator<Held> it = held.iterator(); it.hasNext(); ) {
+                Held h = it.next();
+                if (which.test(h.dir(), h.message())) {
+                    it.remove();
+                    h.delivery().run();
+                }
+            }
         }
     }
 
@@ -90,10 +115,10 @@ final class EnginePair implements AutoCloseable {
      */
     void release(String firstDir) {
         synchronized (held) {
-            held.stream().filter(e -> e.getKey().equals(firstDir)).forEach(e -> e.getValue().run());
-            held.stream().filter(e -> !e.getKey().equals(firstDir)).forEach(e -> e.getValue().run());
+            held.stream().filter(e -> e.dir().equals(firstDir)).forEach(e -> e.delivery().run());
+            held.stream().filter(e -> !e.dir().equals(firstDir)).forEach(e -> e.delivery().run());
             held.clear();
-            holding = false;
+            holding = null;
         }
     }
 

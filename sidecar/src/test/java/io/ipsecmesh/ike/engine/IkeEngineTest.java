@@ -251,8 +251,9 @@ class IkeEngineTest {
      * Both sides rekey the same CHILD_SA on the same sub-second schedule (life time three
      * rekey intervals), and the IKE SA too, under traffic both ways: collisions of every kind
      * (§2.8.1 nonce resolution, CHILD_SA rekeys during an IKE SA rekey, IKE SA rekeys crossing
-     * each other, life times running out) and not one packet may be lost. Before §2.8.1 was implemented this found a
-     * pair expiring unreplaced. Harsher: {@code -Dipsm.stress.rekey-ms=120 -Dipsm.stress.seconds=15}.
+     * each other and resolved by §2.8.2, life times running out) and not one packet may be
+     * lost. Before §2.8.1 was implemented this found a pair expiring unreplaced. Harsher:
+     * {@code -Dipsm.stress.rekey-ms=120 -Dipsm.stress.seconds=15}.
      */
     @Test
     void simultaneousRekeysAreResolved() throws Exception {
@@ -347,6 +348,282 @@ class IkeEngineTest {
         }
     }
 
+    /**
+     * RFC 7296 §2.8.2, made to happen: both sides start a rekey of the IKE SA before either
+     * request arrives. Each answers the other's as usual, so two new IKE SAs exist; the one made
+     * with the lowest of the four nonces is deleted by its initiator, the other takes over the
+     * CHILD_SA, and its initiator deletes the old SA. Whichever request arrives first, both sides
+     * end with the same single IKE SA, nothing is refused and no packet is lost.
+     */
+    @Test
+    void simultaneousIkeRekeysKeepTheSaTheNoncesChoose() throws Exception {
+        for (String first : List.of("a>b", "b>a")) {
+            try (EnginePair p = tunnelPair("aes128gcm16-prfsha256-ecp256", "aes128gcm16-prfsha256-ecp256")) {
+                p.start();
+                p.awaitUp(1);
+                ChildSa childA = children(p.a).getFirst();
+                p.hold();
+                rekeyIke(p.a);
+                rekeyIke(p.b);
+                await("both IKE rekey requests on the wire", Duration.ofSeconds(2), () -> p.heldCount() == 2);
+                List<IkeSa> seen = new java.util.ArrayList<>(p.a.call(p.a::ikeSas));
+                seen.addAll(p.b.call(p.b::ikeSas));
+                p.release(first);
+                // Traffic flows both ways all along, on the CHILD_SA that moves between IKE SAs.
+                int sent = flowUntil(p, "one IKE SA left on each side", () -> {
+                    seen.addAll(p.a.call(p.a::ikeSas));
+                    seen.addAll(p.b.call(p.b::ikeSas));
+                    return mirrored(p);
+                });
+                String counters = first + ": a " + p.a.counters() + " b " + p.b.counters();
+                assertTrue(sent > 0, counters);
+                assertEquals(1, count(p.a, "ike_rekey_collisions"), counters);
+                assertEquals(1, count(p.b, "ike_rekey_collisions"), counters);
+                boolean aWon = count(p.a, "ike_rekey_collisions_won") == 1;
+                IkeEngine winner = aWon ? p.a : p.b;
+                IkeEngine loser = aWon ? p.b : p.a;
+                assertEquals(1, count(winner, "ike_rekey_collisions_won"), counters);
+                assertEquals(0, count(winner, "ike_rekey_collisions_lost"), counters);
+                assertEquals(1, count(loser, "ike_rekey_collisions_lost"), counters);
+                assertEquals(0, count(loser, "ike_rekey_collisions_won"), counters);
+                // The survivor is the SA the winner initiated; the redundant one was deleted by the loser.
+                assertTrue(winner.call(() -> winner.ikeSas().getFirst().initiator), counters);
+                assertNoTemporaryFailure(p, counters);
+                assertTrue(p.logged(aWon ? p.logA : p.logB, l -> l.contains("rekey collision won")), counters);
+                assertTrue(p.logged(aWon ? p.logB : p.logA, l -> l.contains("rekey collision lost")), counters);
+                assertSurvivorCarriesTheChild(p, childA, seen, counters);
+            }
+        }
+    }
+
+    /**
+     * §2.8.2 when the messages that decide a collision arrive out of order: the requests cross,
+     * then the response to one side is held back while the other side decides and acts on it.
+     * "winner deletes old": the loser hears the winner's DELETE of the old SA before its own
+     * response, takes the winner's new SA at once (its own response then finds the old SA gone),
+     * and the winner drops the loser's redundant SA, which is never deleted, after a while.
+     * "loser deletes redundant": the winner hears the loser delete its redundant SA before the
+     * winner's own response comes, which then completes the rekey as if there had been no
+     * collision. Either way both sides end with the winner's SA.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"winner deletes old", "loser deletes redundant"})
+    void ikeRekeyCollisionWithALateResponse(String scenario) throws Exception {
+        try (EnginePair p = tunnelPair("aes128gcm16-prfsha256-ecp256", "aes128gcm16-prfsha256-ecp256")) {
+            p.start();
+            p.awaitUp(1);
+            ChildSa childA = children(p.a).getFirst();
+            p.hold();
+            rekeyIke(p.a);
+            rekeyIke(p.b);
+            await("both IKE rekey requests on the wire", Duration.ofSeconds(2), () -> p.heldCount() == 2);
+            List<IkeSa> seen = new java.util.ArrayList<>(p.a.call(p.a::ikeSas));
+            seen.addAll(p.b.call(p.b::ikeSas));
+            // The requests cross; both answers wait on the wire.
+            p.hold((dir, m) -> isMessage(m, ExchangeType.CREATE_CHILD_SA, true));
+            p.releaseOnly((dir, m) -> true);
+            await("both answers on the wire", Duration.ofSeconds(2), () -> p.heldCount() == 2);
+            // Who wins is known now: each side holds the other's new SA, with its nonces.
+            byte[] lowerOfB = undecidedLowerNonce(p.a);
+            byte[] lowerOfA = undecidedLowerNonce(p.b);
+            boolean aWins = java.util.Arrays.compareUnsigned(lowerOfA, lowerOfB) > 0;
+            String toLoser = aWins ? "a>b" : "b>a";
+            String toWinner = aWins ? "b>a" : "a>b";
+            IkeEngine winner = aWins ? p.a : p.b;
+            IkeEngine loser = aWins ? p.b : p.a;
+            boolean winnerFirst = scenario.equals("winner deletes old");
+            // The side that decides first gets its answer; the other's waits.
+            p.releaseOnly((dir, m) -> dir.equals(winnerFirst ? toWinner : toLoser));
+            if (winnerFirst) {
+                await("the loser takes the winner's SA on its DELETE of the old SA", Duration.ofSeconds(3),
+                        () -> count(loser, "ike_rekey_collisions_lost") == 1 && count(winner, "ike_sa_deleted") >= 1);
+            } else {
+                await("the winner hears the loser delete its redundant SA", Duration.ofSeconds(3),
+                        () -> count(winner, "ike_rekey_collisions_won") == 1 && count(winner, "ike_sa_deleted") >= 1);
+            }
+            p.release(winnerFirst ? toLoser : toWinner);
+            int sent = flowUntil(p, "one IKE SA left on each side", () -> {
+                seen.addAll(p.a.call(p.a::ikeSas));
+                seen.addAll(p.b.call(p.b::ikeSas));
+                return mirrored(p);
+            });
+            String counters = scenario + ": a " + p.a.counters() + " b " + p.b.counters();
+            assertTrue(sent > 0, counters);
+            assertEquals(1, count(winner, "ike_rekey_collisions_won"), counters);
+            assertEquals(1, count(loser, "ike_rekey_collisions_lost"), counters);
+            assertEquals(0, count(winner, "ike_rekey_collisions_lost") + count(loser, "ike_rekey_collisions_won"),
+                    counters);
+            assertTrue(winner.call(() -> winner.ikeSas().getFirst().initiator), counters);
+            if (winnerFirst) {
+                assertTrue(p.logged(aWins ? p.logA : p.logB, l -> l.contains("never deleted by the peer")), counters);
+            }
+            assertNoTemporaryFailure(p, counters);
+            assertSurvivorCarriesTheChild(p, childA, seen, counters);
+        }
+    }
+
+    /**
+     * The special case of §2.8.2: B's rekey completes before A's request reaches it, so only A
+     * sees a collision. B answers A's request with TEMPORARY_FAILURE (the SA is being closed,
+     * §2.25) and deletes the old SA; A takes B's new SA on whichever of the two comes first, and
+     * does not retry its own rekey.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0} first")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"delete", "temporary failure"})
+    void ikeRekeyCollisionSeenByOneSideOnly(String firstOnA) throws Exception {
+        try (EnginePair p = tunnelPair("aes128gcm16-prfsha256-ecp256", "aes128gcm16-prfsha256-ecp256")) {
+            p.start();
+            p.awaitUp(1);
+            ChildSa childA = children(p.a).getFirst();
+            boolean failureFirst = firstOnA.equals("temporary failure");
+            // A's request waits; with "temporary failure", B's DELETE of the old SA too.
+            p.hold((dir, m) -> dir.equals("a>b") && isMessage(m, ExchangeType.CREATE_CHILD_SA, false)
+                    || failureFirst && dir.equals("b>a") && isMessage(m, ExchangeType.INFORMATIONAL, false));
+            List<IkeSa> seen = new java.util.ArrayList<>(p.a.call(p.a::ikeSas));
+            seen.addAll(p.b.call(p.b::ikeSas));
+            rekeyIke(p.a);
+            await("A's request on the wire", Duration.ofSeconds(2), () -> p.heldCount() == 1);
+            rekeyIke(p.b);
+            await("B's rekey done", Duration.ofSeconds(3), () -> count(p.b, "ike_rekeys_initiated") == 1);
+            seen.addAll(p.a.call(p.a::ikeSas));
+            seen.addAll(p.b.call(p.b::ikeSas));
+            if (failureFirst) {
+                await("B's DELETE of the old SA on the wire", Duration.ofSeconds(2), () -> p.heldCount() == 2);
+                p.releaseOnly((dir, m) -> dir.equals("a>b"));
+                await("A hears TEMPORARY_FAILURE", Duration.ofSeconds(3),
+                        () -> count(p.a, "ike_rekey_collisions_lost") == 1);
+                assertEquals(1, count(p.b, "temporary_failure"), p.b.counters().toString());
+            } else {
+                await("A takes B's SA on its DELETE", Duration.ofSeconds(3),
+                        () -> count(p.a, "ike_rekey_collisions_lost") == 1);
+            }
+            p.release("b>a");
+            int sent = flowUntil(p, "one IKE SA left on each side", () -> {
+                seen.addAll(p.a.call(p.a::ikeSas));
+                seen.addAll(p.b.call(p.b::ikeSas));
+                return mirrored(p);
+            });
+            String counters = firstOnA + ": a " + p.a.counters() + " b " + p.b.counters();
+            assertTrue(sent > 0, counters);
+            assertEquals(1, count(p.a, "ike_rekey_collisions"), counters);
+            assertEquals(0, count(p.b, "ike_rekey_collisions"), counters);
+            assertEquals(0, count(p.a, "ike_rekey_temporary_failure"), "no retry: " + counters);
+            assertEquals(0, count(p.a, "ike_rekeys_initiated"), counters);
+            assertTrue(p.b.call(() -> p.b.ikeSas().getFirst().initiator), counters);
+            Thread.sleep(1700); // longer than a retry would wait: A does not rekey again
+            assertEquals(0, count(p.a, "ike_rekeys_initiated"), counters);
+            assertSurvivorCarriesTheChild(p, childA, seen, counters);
+        }
+    }
+
+    private static void rekeyIke(IkeEngine e) throws InterruptedException {
+        e.call(() -> {
+            e.rekeyIke(e.ikeSas().getFirst());
+            return null;
+        });
+    }
+
+    /** Whether {@code m} is a request (or, with {@code response}, a response) of exchange {@code t}. */
+    static boolean isMessage(byte[] m, ExchangeType t, boolean response) {
+        return isExchange(m, t) && ((m[19] & 0x20) != 0) == response;
+    }
+
+    /** The lower nonce of the exchange that made the engine's UNDECIDED SA (the peer's rekey). */
+    private static byte[] undecidedLowerNonce(IkeEngine e) throws InterruptedException {
+        return e.call(() -> {
+            IkeSa undecided = e.ikeSas().stream().filter(s -> s.state() == IkeSa.State.UNDECIDED).findFirst()
+                    .orElseThrow(() -> new AssertionError("no undecided SA: " + e.ikeSas()));
+            return ChildSa.lowerOf(undecided.nonceI, undecided.nonceR);
+        });
+    }
+
+    /** Exactly one IKE SA on each side, established, with the same SPIs, and one CHILD_SA, mirrored. */
+    private static boolean mirrored(EnginePair p) throws InterruptedException {
+        List<IkeSa> sa = p.a.call(p.a::ikeSas);
+        List<IkeSa> sb = p.b.call(p.b::ikeSas);
+        if (sa.size() != 1 || sb.size() != 1) {
+            return false;
+        }
+        IkeSa x = sa.getFirst();
+        IkeSa y = sb.getFirst();
+        List<ChildSa> ca = children(p.a);
+        List<ChildSa> cb = children(p.b);
+        return x.state() == IkeSa.State.ESTABLISHED && y.state() == IkeSa.State.ESTABLISHED && x.spiI == y.spiI
+                && x.spiR == y.spiR && x.initiator != y.initiator && ca.size() == 1 && cb.size() == 1
+                && ca.getFirst().inSpi() == cb.getFirst().outSpi() && ca.getFirst().outSpi() == cb.getFirst().inSpi();
+    }
+
+    /**
+     * Packets both ways, at least once and then until {@code done} (at most 10 s): every one must
+     * arrive. Returns how many were sent.
+     */
+    private static int flowUntil(EnginePair p, String what, java.util.concurrent.Callable<Boolean> done)
+            throws Exception {
+        byte[] ab = TestPackets.udp("198.18.1.10", "198.18.2.20", 1000, 2000, 200);
+        byte[] ba = TestPackets.udp("198.18.2.20", "198.18.1.10", 2000, 1000, 200);
+        long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        int sent = 0;
+        do {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("timed out waiting for " + what + ": a " + p.a.call(p.a::ikeSas) + " "
+                        + p.a.counters() + " b " + p.b.call(p.b::ikeSas) + " " + p.b.counters());
+            }
+            assertArrayEquals(ab, roundTrip(p.dpA, p.dpB, ab), "a packet a>b was lost");
+            assertArrayEquals(ba, roundTrip(p.dpB, p.dpA, ba), "a packet b>a was lost");
+            sent += 2;
+            Thread.sleep(2);
+        } while (!done.call());
+        return sent;
+    }
+
+    /** Nobody refused or deferred anything: TEMPORARY_FAILURE is not how §2.8.2 collisions end. */
+    private static void assertNoTemporaryFailure(EnginePair p, String counters) {
+        for (IkeEngine e : List.of(p.a, p.b)) {
+            for (String c : List.of("temporary_failure", "rekey_deferred", "ike_rekey_temporary_failure",
+                    "rekey_temporary_failure", "ike_rekey_collision_deferred", "internal_error")) {
+                assertEquals(0, count(e, c), c + " in " + counters);
+            }
+        }
+    }
+
+    /**
+     * The surviving IKE SA holds the original CHILD_SA (moved, not rekeyed), which carries traffic;
+     * the IKE SA works both ways (a CHILD_SA rekey from each side); every other IKE SA seen is
+     * dead with its keys zeroed.
+     */
+    private static void assertSurvivorCarriesTheChild(EnginePair p, ChildSa original, List<IkeSa> seen,
+                                                      String counters) throws Exception {
+        IkeSa survivorA = p.a.call(() -> p.a.ikeSas().getFirst());
+        IkeSa survivorB = p.b.call(() -> p.b.ikeSas().getFirst());
+        assertEquals(original.inSpi(), children(p.a).getFirst().inSpi(), counters);
+        assertTrue(p.a.call(() -> original.owner == survivorA), counters);
+        for (IkeSa s : seen) {
+            if (s != survivorA && s != survivorB) {
+                assertEquals(IkeSa.State.DEAD, p.a.call(s::state), s + " " + counters);
+                assertTrue(s.keys.isDestroyed(), "keys of " + s + " zeroed");
+            }
+        }
+        assertEquals(0, count(p.a, "internal_error") + count(p.b, "internal_error"), counters);
+        for (IkeEngine e : List.of(p.a, p.b)) {
+            long before = count(e, "child_rekeys_initiated");
+            e.call(() -> {
+                IkeSa s = e.ikeSas().getFirst();
+                e.rekeyChild(s, s.children().getFirst());
+                return null;
+            });
+            await("a CHILD_SA rekey on the surviving IKE SA", Duration.ofSeconds(5),
+                    () -> count(e, "child_rekeys_initiated") == before + 1 && children(p.a).size() == 1
+                            && children(p.b).size() == 1);
+        }
+        p.a.call(() -> null);
+        p.b.call(() -> null);
+        byte[] ab = TestPackets.udp("198.18.1.10", "198.18.2.20", 1000, 2000, 200);
+        byte[] ba = TestPackets.udp("198.18.2.20", "198.18.1.10", 2000, 1000, 200);
+        assertArrayEquals(ab, roundTrip(p.dpA, p.dpB, ab), counters);
+        assertArrayEquals(ba, roundTrip(p.dpB, p.dpA, ba), counters);
+        assertEquals(survivorA, p.a.call(() -> p.a.ikeSas().getFirst()), "still the same IKE SA");
+    }
+
     /** A pair that reaches its life time unreplaced is deleted and, for a start-yes connection, made anew. */
     @Test
     void expiredChildIsReplacedForAStartConnection() throws Exception {
@@ -366,9 +643,12 @@ class IkeEngineTest {
             p.start();
             p.awaitUp(1);
             int first = children(p.a).getFirst().inSpi();
-            await("a new pair after the first expired", Duration.ofSeconds(5), () -> count(p.a, "child_expired") >= 1
-                    && children(p.a).size() == 1 && children(p.a).getFirst().inSpi() != first
-                    && children(p.b).size() == 1);
+            await("a new pair after the first expired", Duration.ofSeconds(5), () -> {
+                // One snapshot per look: between two, the old pair may go before the new one comes.
+                List<ChildSa> now = children(p.a);
+                return count(p.a, "child_expired") >= 1 && now.size() == 1 && now.getFirst().inSpi() != first
+                        && children(p.b).size() == 1;
+            });
             p.a.call(() -> null);
             p.b.call(() -> null);
             byte[] ab = TestPackets.udp("198.18.1.10", "198.18.2.20", 1000, 2000, 200);
