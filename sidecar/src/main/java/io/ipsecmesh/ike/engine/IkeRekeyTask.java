@@ -259,6 +259,13 @@ final class IkeRekeyTask implements IkeTask {
             throw new IkeFailure("temporary_failure", NotifyType.TEMPORARY_FAILURE,
                     "the peer rekeys this IKE SA a second time during a rekey collision");
         }
+        if (sa.childExchangeInFlight()) {
+            // As strongSwan does: once rekeyed, the peer deletes this IKE SA, and our CHILD_SA
+            // exchange on it (a rekey, a DELETE) would die with it when its response is lost.
+            // The peer retries its IKE SA rekey after ours ends.
+            throw new IkeFailure("temporary_failure", NotifyType.TEMPORARY_FAILURE,
+                    "a CHILD_SA exchange of ours is still on this IKE SA");
+        }
         List<SaPayload> sas = request.payloads(SaPayload.class);
         List<KePayload> kes = request.payloads(KePayload.class);
         List<NoncePayload> nonces = request.payloads(NoncePayload.class);

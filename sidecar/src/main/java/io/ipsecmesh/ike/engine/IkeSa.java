@@ -216,6 +216,14 @@ public final class IkeSa {
         return type.isInstance(active);
     }
 
+    /**
+     * Whether our CREATE_CHILD_SA (new pair or rekey) or a DELETE of a CHILD_SA is on the wire:
+     * its response must come back on this IKE SA.
+     */
+    boolean childExchangeInFlight() {
+        return active instanceof ChildCreateTask || active instanceof InformationalTask i && i.deletesChild();
+    }
+
     private void kick() {
         if (active != null || pending.isEmpty() || state == State.DEAD) {
             return;

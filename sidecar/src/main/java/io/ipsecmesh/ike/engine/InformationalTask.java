@@ -30,6 +30,11 @@ final class InformationalTask implements IkeTask {
         return new InformationalTask(Kind.DELETE_CHILD, child);
     }
 
+    /** Whether this is a DELETE of a CHILD_SA. */
+    boolean deletesChild() {
+        return child != null;
+    }
+
     static InformationalTask deleteIke() {
         return new InformationalTask(Kind.DELETE_IKE, null);
     }

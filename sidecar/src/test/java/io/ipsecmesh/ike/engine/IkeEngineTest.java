@@ -463,6 +463,39 @@ class IkeEngineTest {
     }
 
     /**
+     * A's CHILD_SA rekey is on the wire when B's IKE SA rekey reaches A: A answers
+     * TEMPORARY_FAILURE (as strongSwan does: the rekeyed IKE SA is deleted next, and A's exchange
+     * on it must end first), B retries later, and both end on one IKE SA with the new pair.
+     */
+    @Test
+    void aPeersIkeRekeyWaitsForOurChildExchange() throws Exception {
+        try (EnginePair p = tunnelPair("aes128gcm16-prfsha256-ecp256", "aes128gcm16-prfsha256-ecp256")) {
+            p.start();
+            p.awaitUp(1);
+            long oldIn = children(p.a).getFirst().inSpi();
+            p.hold();
+            p.a.call(() -> {
+                IkeSa s = p.a.ikeSas().getFirst();
+                p.a.rekeyChild(s, s.children().getFirst());
+                return null;
+            });
+            await("A's CHILD_SA rekey on the wire", Duration.ofSeconds(2), () -> p.heldCount() == 1);
+            p.hold((dir, m) -> false); // A's request stays held; everything else flows
+            rekeyIke(p.b);
+            await("A refuses B's IKE SA rekey for now", Duration.ofSeconds(3),
+                    () -> count(p.b, "ike_rekey_temporary_failure") == 1);
+            assertEquals(1, count(p.a, "temporary_failure"), p.a.counters().toString());
+            p.release("a>b");
+            int sent = flowUntil(p, "B's retried IKE SA rekey and A's CHILD_SA rekey done", () ->
+                    count(p.b, "ike_rekeys_initiated") == 1 && count(p.a, "child_rekeys_initiated") == 1
+                            && mirrored(p) && children(p.a).getFirst().inSpi() != oldIn);
+            String counters = "a " + p.a.counters() + " b " + p.b.counters();
+            assertTrue(sent > 0, counters);
+            assertEquals(0, count(p.a, "internal_error") + count(p.b, "internal_error"), counters);
+        }
+    }
+
+    /**
      * The special case of §2.8.2: B's rekey completes before A's request reaches it, so only A
      * sees a collision. B answers A's request with TEMPORARY_FAILURE (the SA is being closed,
      * §2.25) and deletes the old SA; A takes B's new SA on whichever of the two comes first, and
