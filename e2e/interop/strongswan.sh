@@ -728,7 +728,10 @@ if [ -n "$TIMING" ] && [ "$HANDSHAKES" -gt 1 ]; then
                 [ "$(grep -c 'IKE_SA .* established' "$RIG_DIR/ours/ike.log")" -gt "$n0" ] && break; sleep 0.1
             done
         else
+            # Our daemon makes its next IKE SA 2 s (its retransmit timeout) after the peer's
+            # DELETE; charon waits as long, so that both initiators come back from the same idle.
             charon_swanctl ours --terminate --ike ipsm >/dev/null 2>&1
+            sleep 2
             charon_swanctl ours --initiate --child net >/dev/null 2>&1
         fi
         sleep 0.3
