@@ -362,12 +362,7 @@ class IkeEngineTest {
                 p.start();
                 p.awaitUp(1);
                 ChildSa childA = children(p.a).getFirst();
-                p.hold();
-                rekeyIke(p.a);
-                rekeyIke(p.b);
-                await("both IKE rekey requests on the wire", Duration.ofSeconds(2), () -> p.heldCount() == 2);
-                List<IkeSa> seen = new java.util.ArrayList<>(p.a.call(p.a::ikeSas));
-                seen.addAll(p.b.call(p.b::ikeSas));
+                List<IkeSa> seen = holdCrossingIkeRekeys(p);
                 p.release(first);
                 // Traffic flows both ways all along, on the CHILD_SA that moves between IKE SAs.
                 int sent = flowUntil(p, "one IKE SA left on each side", () -> {
@@ -413,12 +408,7 @@ class IkeEngineTest {
             p.start();
             p.awaitUp(1);
             ChildSa childA = children(p.a).getFirst();
-            p.hold();
-            rekeyIke(p.a);
-            rekeyIke(p.b);
-            await("both IKE rekey requests on the wire", Duration.ofSeconds(2), () -> p.heldCount() == 2);
-            List<IkeSa> seen = new java.util.ArrayList<>(p.a.call(p.a::ikeSas));
-            seen.addAll(p.b.call(p.b::ikeSas));
+            List<IkeSa> seen = holdCrossingIkeRekeys(p);
             // The requests cross; both answers wait on the wire.
             p.hold((dir, m) -> isMessage(m, ExchangeType.CREATE_CHILD_SA, true));
             p.releaseOnly((dir, m) -> true);
@@ -547,6 +537,20 @@ class IkeEngineTest {
             assertEquals(0, count(p.a, "ike_rekeys_initiated"), counters);
             assertSurvivorCarriesTheChild(p, childA, seen, counters);
         }
+    }
+
+    /**
+     * Both sides start an IKE SA rekey while the wire holds everything: returns once both
+     * requests are held, with the IKE SAs seen so far on either side.
+     */
+    private static List<IkeSa> holdCrossingIkeRekeys(EnginePair p) throws Exception {
+        p.hold();
+        rekeyIke(p.a);
+        rekeyIke(p.b);
+        await("both IKE rekey requests on the wire", Duration.ofSeconds(2), () -> p.heldCount() == 2);
+        List<IkeSa> seen = new java.util.ArrayList<>(p.a.call(p.a::ikeSas));
+        seen.addAll(p.b.call(p.b::ikeSas));
+        return seen;
     }
 
     private static void rekeyIke(IkeEngine e) throws InterruptedException {
