@@ -316,8 +316,8 @@ ours_start() {
     local args=(ike --config "$d/ike.conf" --tun "$OURS_TUN" --mtu "$RIG_UNDERLAY_MTU" --stats "$d/stats"
                 --stats-interval-ms 200)
     # The keys log is a debugging aid (tshark decrypts with it); --timing leaves it out, as a
-    # production daemon and the charon we compare with do.
-    [ -n "$TIMING" ] || args+=(--keys-log "$d/keys")
+    # production daemon and the charon we compare with do, unless --fragment's check needs it.
+    if [ -z "$TIMING" ] || [ -n "$FRAGMENT" ]; then args+=(--keys-log "$d/keys"); fi
     echo "=== $(date +%T) start: ${cmd[*]} ${args[*]}" >>"$log"
     rig_spawn "$ns" "$log" "${cmd[@]}" "${args[@]}"
     PID[$side]=$RIG_SPAWNED_PID
