@@ -706,6 +706,15 @@ public final class IkeEngine implements AutoCloseable {
     void rekeyChild(IkeSa sa, ChildSa child) {
         IkeSa owner = ownerOf(child);
         if (owner != null && owner.state == IkeSa.State.ESTABLISHED && child.state == ChildSa.State.INSTALLED) {
+            if (child.deferredKeys != null) {
+                // We answered the rekey that made this pair and the initiator has not deleted the
+                // old one yet: our response may still be lost, so the peer may not know this pair
+                // and would answer our rekey CHILD_SA_NOT_FOUND, after which each side drops it
+                // and creates a new one (two pairs). Wait until its outbound half is in.
+                count("rekey_postponed");
+                retryRekeyLater(sa, child);
+                return;
+            }
             owner.queue(new ChildCreateTask(child.config, child));
         }
     }

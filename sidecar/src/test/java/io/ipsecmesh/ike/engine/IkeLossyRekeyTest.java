@@ -1,0 +1,97 @@
+package io.ipsecmesh.ike.engine;
+
+import io.ipsecmesh.dataplane.TestPackets;
+import io.ipsecmesh.dataplane.UserspaceDataPlane;
+import io.ipsecmesh.sa.Mode;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+
+import static io.ipsecmesh.ike.engine.EnginePair.count;
+import static io.ipsecmesh.ike.engine.EnginePair.roundTrip;
+import static io.ipsecmesh.ike.engine.IkeEngineTest.PSK;
+import static io.ipsecmesh.ike.engine.IkeEngineTest.conn;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** CHILD_SA and IKE SA rekeys while IKE messages are lost. */
+class IkeLossyRekeyTest {
+
+    /**
+     * We answered the peer's rekey of a CHILD_SA, our responses are lost for a while, and the
+     * pair our answer made comes up for its own rekey: the peer does not know that pair yet, so
+     * the rekey waits (it would draw CHILD_SA_NOT_FOUND, and each side would make a pair of its
+     * own). Once the peer has our response and deletes the old pair, one pair is left on both
+     * sides and traffic goes through both ways.
+     */
+    @Test
+    void aPairWeAnsweredIsNotRekeyedBeforeThePeerKnowsIt() throws Exception {
+        IkeConfig.Conn a = conn("to-b", "198.19.0.1", "198.19.0.2", "a.ipsm.test", "b.ipsm.test", true,
+                "aes128gcm16-prfsha256-ecp256", "aes128gcm16", Mode.TUNNEL, "198.18.1.0/24", "198.18.2.0/24",
+                Duration.ZERO, Duration.ZERO, Duration.ZERO, PSK);
+        IkeConfig.Conn b = conn("to-a", "198.19.0.2", "198.19.0.1", "b.ipsm.test", "a.ipsm.test", false,
+                "aes128gcm16-prfsha256-ecp256", "aes128gcm16", Mode.TUNNEL, "198.18.2.0/24", "198.18.1.0/24",
+                Duration.ofMillis(400), Duration.ZERO, Duration.ZERO, PSK);
+        try (EnginePair p = new EnginePair(a, b)) {
+            p.start();
+            p.awaitUp(1);
+            long until = System.nanoTime() + Duration.ofMillis(650).toNanos();
+            // B's responses (R flag, RFC 7296 §3.1) are lost for 650 ms: A retransmits its rekey
+            // request at 150, 375 and 712 ms, while B's new pair is due for its rekey at 360-400 ms.
+            p.drop = (dir, m) -> dir.equals("b>a") && (m[19] & 0x20) != 0 && System.nanoTime() < until;
+            p.a.call(() -> {
+                IkeSa sa = p.a.ikeSas().getFirst();
+                p.a.rekeyChild(sa, sa.children().getFirst());
+                return null;
+            });
+            EnginePair.await("one mirrored CHILD_SA pair after the rekey", Duration.ofSeconds(10), () -> {
+                try {
+                    return converged(p) && count(p.a, "child_rekeys_initiated") == 1;
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            String counters = "a " + p.a.counters() + "\nb " + p.b.counters();
+            assertTrue(count(p.a, "retransmits") >= 1, counters);
+            assertTrue(count(p.b, "rekey_postponed") >= 1, counters);
+            assertEquals(0, count(p.a, "child_not_found") + count(p.b, "child_not_found_received"), counters);
+            byte[] ab = TestPackets.udp("198.18.1.10", "198.18.2.20", 1000, 2000, 64);
+            byte[] ba = TestPackets.udp("198.18.2.20", "198.18.1.10", 2000, 1000, 64);
+            p.a.call(() -> null);
+            p.b.call(() -> null);
+            assertTrue(delivered(p.dpA, p.dpB, ab), counters);
+            assertTrue(delivered(p.dpB, p.dpA, ba), counters);
+        }
+    }
+
+    /** Whether {@code packet} went through ESP from one data plane to the other unchanged. */
+    private static boolean delivered(UserspaceDataPlane from, UserspaceDataPlane to, byte[] packet) {
+        try {
+            return Arrays.equals(packet, roundTrip(from, to, packet));
+        } catch (AssertionError e) {
+            return false;
+        }
+    }
+
+    /** One established IKE SA per side, the same one, each holding one CHILD_SA, mirrored. */
+    private static boolean converged(EnginePair p) throws InterruptedException {
+        List<IkeSa> sa = p.a.call(p.a::ikeSas);
+        List<IkeSa> sb = p.b.call(p.b::ikeSas);
+        if (sa.size() != 1 || sb.size() != 1) {
+            return false;
+        }
+        IkeSa x = sa.getFirst();
+        IkeSa y = sb.getFirst();
+        if (x.spiI != y.spiI || x.spiR != y.spiR || x.state() != IkeSa.State.ESTABLISHED
+                || y.state() != IkeSa.State.ESTABLISHED) {
+            return false;
+        }
+        List<ChildSa> ca = p.a.call(() -> x.children());
+        List<ChildSa> cb = p.b.call(() -> y.children());
+        return ca.size() == 1 && cb.size() == 1 && ca.getFirst().inSpi() == cb.getFirst().outSpi()
+                && ca.getFirst().outSpi() == cb.getFirst().inSpi()
+                && ca.getFirst().state() == ChildSa.State.INSTALLED && cb.getFirst().state() == ChildSa.State.INSTALLED;
+    }
+}
