@@ -645,6 +645,16 @@ public final class IkeEngine implements AutoCloseable {
         log("IKE_SA " + old.name() + " rekeyed to " + next.name() + " spis "
                 + String.format("%016x_i %016x_r", next.spiI, next.spiR) + " " + next.algorithms());
         armTimers(next);
+        // Whoever initiated the rekey deletes the old SA. If that is the peer and its DELETE
+        // never comes (it never got our response and gave up, or its DELETE gave up), the old
+        // SA, which holds nothing any more, goes once the peer's retransmissions would have
+        // run out twice; an exchange of ours still on it decides by its own retransmissions.
+        schedule(2 * old.connection.conn().retransmit().totalMillis(), () -> {
+            if (old.state == IkeSa.State.REKEYED && !old.busy()) {
+                count("rekeyed_sa_expired");
+                destroy(old, "rekeyed, never deleted by the peer");
+            }
+        });
     }
 
     /**

@@ -66,6 +66,45 @@ class IkeLossyRekeyTest {
         }
     }
 
+    /**
+     * The peer rekeys the IKE SA and never gets our answer (it gives up): the old SA, rekeyed on
+     * our side and holding nothing, is not left behind waiting for a DELETE that never comes.
+     */
+    @Test
+    void aRekeyedSaThePeerNeverDeletesGoes() throws Exception {
+        IkeConfig.Conn a = conn("to-b", "198.19.0.1", "198.19.0.2", "a.ipsm.test", "b.ipsm.test", true,
+                "aes128gcm16-prfsha256-ecp256", "aes128gcm16", Mode.TUNNEL, "198.18.1.0/24", "198.18.2.0/24",
+                Duration.ZERO, Duration.ZERO, Duration.ZERO, PSK);
+        IkeConfig.Conn b = conn("to-a", "198.19.0.2", "198.19.0.1", "b.ipsm.test", "a.ipsm.test", false,
+                "aes128gcm16-prfsha256-ecp256", "aes128gcm16", Mode.TUNNEL, "198.18.2.0/24", "198.18.1.0/24",
+                Duration.ZERO, Duration.ZERO, Duration.ZERO, PSK);
+        try (EnginePair p = new EnginePair(a, b)) {
+            p.start();
+            p.awaitUp(1);
+            // Every response of A is lost: B's rekey request goes unanswered until B gives up.
+            p.drop = (dir, m) -> dir.equals("a>b") && (m[19] & 0x20) != 0;
+            p.b.call(() -> {
+                p.b.rekeyIke(p.b.ikeSas().getFirst());
+                return null;
+            });
+            EnginePair.await("A's rekeyed SA", Duration.ofSeconds(5), () -> states(p.a).contains(IkeSa.State.REKEYED));
+            EnginePair.await("B giving up", Duration.ofSeconds(5), () -> count(p.b, "retransmit_giveup") == 1);
+            // Twice B's retransmission budget after the rekey, A's old SA goes.
+            EnginePair.await("A's rekeyed SA gone", Duration.ofSeconds(5),
+                    () -> !states(p.a).contains(IkeSa.State.REKEYED));
+            assertEquals(1, count(p.a, "rekeyed_sa_expired"), p.a.counters().toString());
+            assertEquals(List.of(IkeSa.State.ESTABLISHED), states(p.a));
+        }
+    }
+
+    private static List<IkeSa.State> states(IkeEngine e) {
+        try {
+            return e.call(() -> e.ikeSas().stream().map(IkeSa::state).toList());
+        } catch (InterruptedException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
     /** Whether {@code packet} went through ESP from one data plane to the other unchanged. */
     private static boolean delivered(UserspaceDataPlane from, UserspaceDataPlane to, byte[] packet) {
         try {
