@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 
 import static io.ipsecmesh.ike.engine.EnginePair.count;
 import static io.ipsecmesh.ike.engine.EnginePair.roundTrip;
@@ -16,8 +17,76 @@ import static io.ipsecmesh.ike.engine.IkeEngineTest.conn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** CHILD_SA and IKE SA rekeys while IKE messages are lost. */
+/**
+ * CHILD_SA and IKE SA rekeys while IKE messages are lost. The first test is a seeded fuzz:
+ * both peers rekey the IKE SA and the CHILD_SA every few hundred milliseconds while the wire
+ * drops IKE datagrams at random (a seeded sequence), so rekeys collide (RFC 7296 §2.8.1,
+ * §2.8.2), responses are lost and retransmitted, and exchanges cross IKE SA rekeys. The
+ * retransmit budget is large enough that no exchange gives up on the current SA, and the
+ * CHILD_SA life time long enough that no pair expires: then no ESP packet may be lost, and once
+ * the wire is clean again both sides must hold one IKE SA with one CHILD_SA, the same on both.
+ */
 class IkeLossyRekeyTest {
+
+    private static final IkeConfig.Retransmit PATIENT = new IkeConfig.Retransmit(Duration.ofMillis(100), 1.2, 10);
+
+    private static IkeConfig.Conn lossy(IkeConfig.Conn c) {
+        IkeConfig.Child k = c.children().getFirst();
+        IkeConfig.Child child = new IkeConfig.Child(k.name(), k.mode(), k.localTs(), k.remoteTs(), k.proposals(),
+                Duration.ofMillis(600), Duration.ofSeconds(60), 0, 0, 1024);
+        return new IkeConfig.Conn(c.name(), c.local(), c.remote(), c.localId(), c.remoteId(), c.auth(), c.psk(), null,
+                null, List.of(), List.of(), c.ikeProposals(), c.start(), c.dpd(), c.rekeyTime(), PATIENT, false,
+                List.of(child));
+    }
+
+    @Test
+    void rekeysUnderIkeLossLoseNoEspAndConverge() throws Exception {
+        Duration ike = Duration.ofMillis(200);
+        IkeConfig.Conn a = lossy(conn("to-b", "198.19.0.1", "198.19.0.2", "a.ipsm.test", "b.ipsm.test", true,
+                "aes128gcm16-prfsha256-ecp256", "aes128gcm16", Mode.TUNNEL, "198.18.1.0/24", "198.18.2.0/24",
+                Duration.ZERO, ike, Duration.ZERO, PSK));
+        IkeConfig.Conn b = lossy(conn("to-a", "198.19.0.2", "198.19.0.1", "b.ipsm.test", "a.ipsm.test", false,
+                "aes128gcm16-prfsha256-ecp256", "aes128gcm16", Mode.TUNNEL, "198.18.2.0/24", "198.18.1.0/24",
+                Duration.ZERO, ike, Duration.ZERO, PSK));
+        Random random = new Random(20261127L);
+        try (EnginePair p = new EnginePair(a, b)) {
+            p.start();
+            p.awaitUp(1);
+            p.drop = (dir, m) -> {
+                synchronized (random) {
+                    return random.nextDouble() < 0.15;
+                }
+            };
+            byte[] ab = TestPackets.udp("198.18.1.10", "198.18.2.20", 1000, 2000, 200);
+            byte[] ba = TestPackets.udp("198.18.2.20", "198.18.1.10", 2000, 1000, 200);
+            int lost = 0;
+            long end = System.nanoTime() + Duration.ofSeconds(4).toNanos();
+            while (System.nanoTime() < end) {
+                lost += delivered(p.dpA, p.dpB, ab) ? 0 : 1;
+                lost += delivered(p.dpB, p.dpA, ba) ? 0 : 1;
+                Thread.sleep(2);
+            }
+            p.drop = (dir, m) -> false;
+            long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            boolean converged = false;
+            while (System.nanoTime() < until && !converged) {
+                converged = converged(p);
+                if (!converged) {
+                    Thread.sleep(10);
+                }
+            }
+            String counters = "a " + p.a.counters() + "\nb " + p.b.counters();
+            assertEquals(0, count(p.a, "internal_error") + count(p.b, "internal_error"), counters);
+            assertEquals(0, count(p.a, "child_expired") + count(p.b, "child_expired"), counters);
+            assertTrue(converged, "no single mirrored IKE SA and CHILD_SA pair\n" + counters);
+            assertEquals(0, lost, "ESP packets lost\n" + counters);
+            assertTrue(count(p.a, "retransmits") + count(p.b, "retransmits") > 0, counters);
+            assertTrue(count(p.a, "child_rekeys_initiated") + count(p.b, "child_rekeys_initiated") > 0, counters);
+            assertTrue(count(p.a, "ike_rekeys_initiated") + count(p.b, "ike_rekeys_initiated") > 0, counters);
+            byte[] after = TestPackets.udp("198.18.1.10", "198.18.2.20", 1000, 2000, 64);
+            assertTrue(delivered(p.dpA, p.dpB, after));
+        }
+    }
 
     /**
      * We answered the peer's rekey of a CHILD_SA, our responses are lost for a while, and the
