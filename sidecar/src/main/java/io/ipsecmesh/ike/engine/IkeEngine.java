@@ -645,6 +645,16 @@ public final class IkeEngine implements AutoCloseable {
         log("IKE_SA " + old.name() + " rekeyed to " + next.name() + " spis "
                 + String.format("%016x_i %016x_r", next.spiI, next.spiR) + " " + next.algorithms());
         armTimers(next);
+        // Whoever initiated the rekey deletes the old SA. If that is the peer and its DELETE
+        // never comes (it never got our response and gave up, or its DELETE gave up), the old
+        // SA, which holds nothing any more, goes once the peer's retransmissions would have
+        // run out twice; an exchange of ours still on it decides by its own retransmissions.
+        schedule(2 * old.connection.conn().retransmit().totalMillis(), () -> {
+            if (old.state == IkeSa.State.REKEYED && !old.busy()) {
+                count("rekeyed_sa_expired");
+                destroy(old, "rekeyed, never deleted by the peer");
+            }
+        });
     }
 
     /**
@@ -706,6 +716,15 @@ public final class IkeEngine implements AutoCloseable {
     void rekeyChild(IkeSa sa, ChildSa child) {
         IkeSa owner = ownerOf(child);
         if (owner != null && owner.state == IkeSa.State.ESTABLISHED && child.state == ChildSa.State.INSTALLED) {
+            if (child.deferredKeys != null) {
+                // We answered the rekey that made this pair and the initiator has not deleted the
+                // old one yet: our response may still be lost, so the peer may not know this pair
+                // and would answer our rekey CHILD_SA_NOT_FOUND, after which each side drops it
+                // and creates a new one (two pairs). Wait until its outbound half is in.
+                count("rekey_postponed");
+                retryRekeyLater(sa, child);
+                return;
+            }
             owner.queue(new ChildCreateTask(child.config, child));
         }
     }
