@@ -146,6 +146,26 @@ final class EnginePair implements AutoCloseable {
         }
     }
 
+    /**
+     * Exactly one IKE SA on each side, established, the same one (SPIs, opposite roles), holding
+     * one CHILD_SA pair, installed and mirrored (each side's inbound SPI is the other's outbound).
+     */
+    boolean mirrored() throws InterruptedException {
+        List<IkeSa> sa = a.call(a::ikeSas);
+        List<IkeSa> sb = b.call(b::ikeSas);
+        if (sa.size() != 1 || sb.size() != 1) {
+            return false;
+        }
+        IkeSa x = sa.getFirst();
+        IkeSa y = sb.getFirst();
+        List<ChildSa> ca = children(a);
+        List<ChildSa> cb = children(b);
+        return x.state() == IkeSa.State.ESTABLISHED && y.state() == IkeSa.State.ESTABLISHED && x.spiI == y.spiI
+                && x.spiR == y.spiR && x.initiator != y.initiator && ca.size() == 1 && cb.size() == 1
+                && ca.getFirst().inSpi() == cb.getFirst().outSpi() && ca.getFirst().outSpi() == cb.getFirst().inSpi()
+                && ca.getFirst().state() == ChildSa.State.INSTALLED && cb.getFirst().state() == ChildSa.State.INSTALLED;
+    }
+
     static List<ChildSa> children(IkeEngine e) {
         try {
             return e.call(() -> e.ikeSas().stream().filter(s -> s.state() == IkeSa.State.ESTABLISHED)

@@ -368,7 +368,7 @@ class IkeEngineTest {
                 int sent = flowUntil(p, "one IKE SA left on each side", () -> {
                     seen.addAll(p.a.call(p.a::ikeSas));
                     seen.addAll(p.b.call(p.b::ikeSas));
-                    return mirrored(p);
+                    return p.mirrored();
                 });
                 String counters = first + ": a " + p.a.counters() + " b " + p.b.counters();
                 assertTrue(sent > 0, counters);
@@ -435,7 +435,7 @@ class IkeEngineTest {
             int sent = flowUntil(p, "one IKE SA left on each side", () -> {
                 seen.addAll(p.a.call(p.a::ikeSas));
                 seen.addAll(p.b.call(p.b::ikeSas));
-                return mirrored(p);
+                return p.mirrored();
             });
             String counters = scenario + ": a " + p.a.counters() + " b " + p.b.counters();
             assertTrue(sent > 0, counters);
@@ -478,7 +478,7 @@ class IkeEngineTest {
             p.release("a>b");
             int sent = flowUntil(p, "B's retried IKE SA rekey and A's CHILD_SA rekey done", () ->
                     count(p.b, "ike_rekeys_initiated") == 1 && count(p.a, "child_rekeys_initiated") == 1
-                            && mirrored(p) && children(p.a).getFirst().inSpi() != oldIn);
+                            && p.mirrored() && children(p.a).getFirst().inSpi() != oldIn);
             String counters = "a " + p.a.counters() + " b " + p.b.counters();
             assertTrue(sent > 0, counters);
             assertEquals(0, count(p.a, "internal_error") + count(p.b, "internal_error"), counters);
@@ -524,7 +524,7 @@ class IkeEngineTest {
             int sent = flowUntil(p, "one IKE SA left on each side", () -> {
                 seen.addAll(p.a.call(p.a::ikeSas));
                 seen.addAll(p.b.call(p.b::ikeSas));
-                return mirrored(p);
+                return p.mirrored();
             });
             String counters = firstOnA + ": a " + p.a.counters() + " b " + p.b.counters();
             assertTrue(sent > 0, counters);
@@ -572,22 +572,6 @@ class IkeEngineTest {
                     .orElseThrow(() -> new AssertionError("no undecided SA: " + e.ikeSas()));
             return ChildSa.lowerOf(undecided.nonceI, undecided.nonceR);
         });
-    }
-
-    /** Exactly one IKE SA on each side, established, with the same SPIs, and one CHILD_SA, mirrored. */
-    private static boolean mirrored(EnginePair p) throws InterruptedException {
-        List<IkeSa> sa = p.a.call(p.a::ikeSas);
-        List<IkeSa> sb = p.b.call(p.b::ikeSas);
-        if (sa.size() != 1 || sb.size() != 1) {
-            return false;
-        }
-        IkeSa x = sa.getFirst();
-        IkeSa y = sb.getFirst();
-        List<ChildSa> ca = children(p.a);
-        List<ChildSa> cb = children(p.b);
-        return x.state() == IkeSa.State.ESTABLISHED && y.state() == IkeSa.State.ESTABLISHED && x.spiI == y.spiI
-                && x.spiR == y.spiR && x.initiator != y.initiator && ca.size() == 1 && cb.size() == 1
-                && ca.getFirst().inSpi() == cb.getFirst().outSpi() && ca.getFirst().outSpi() == cb.getFirst().inSpi();
     }
 
     /**
