@@ -273,6 +273,9 @@ public final class IkeEngine implements AutoCloseable {
                 } finally {
                     dataPlane.release();
                 }
+                if (!running) {
+                    break; // close() ran: no select, which would wait out its timeout
+                }
                 long waitMs = 1000;
                 t = timers.peek();
                 if (t != null) {
