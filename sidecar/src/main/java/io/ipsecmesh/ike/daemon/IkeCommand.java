@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -32,6 +33,12 @@ public final class IkeCommand extends TunCommand {
               --keys-log DIR         DEBUG ONLY: write every IKE and ESP key into DIR/ikev2_decryption_table
                                      and DIR/esp_sa, the files Wireshark reads (WIRESHARK_CONFIG_DIR=DIR)
             """ + TunRuntime.OPTIONS_USAGE;
+
+    /**
+     * In-memory handshakes at start-up, shared by the proposals and certificates of the config
+     * (about 3 s on 2 vCPUs; -Dipsm.selftest.handshakes=N changes it).
+     */
+    static final int SELF_TEST_HANDSHAKES = 600;
 
     private Path keysLog;
 
@@ -84,7 +91,7 @@ public final class IkeCommand extends TunCommand {
         conns.forEach(c -> c.ikeProposals().stream().filter(p -> !proposals.contains(p)).forEach(proposals::add));
         try {
             List<IkeConfig.Conn> certConns = conns.stream().filter(c -> c.auth() == IkeConfig.AuthMethod.CERT).toList();
-            log(io.ipsecmesh.ike.engine.EngineSelfTest.run(proposals, certConns, Integer.getInteger("ipsm.selftest.rounds", 30)));
+            log(io.ipsecmesh.ike.engine.EngineSelfTest.run(proposals, certConns, Integer.getInteger("ipsm.selftest.handshakes", SELF_TEST_HANDSHAKES)));
         } catch (IllegalStateException | InterruptedException e) {
             log("FATAL: " + e.getMessage());
             return 1;
@@ -95,6 +102,17 @@ public final class IkeCommand extends TunCommand {
         UserspaceDataPlane dp = new UserspaceDataPlane(options.queues(), new SecureRandom());
         IkeEngine engine = new IkeEngine(connections, dp, new SecureRandom(), IkeCommand::log,
                 keysLog == null ? KeyLog.NONE : new KeyLog(keysLog));
+        TunRuntime rt = TunRuntime.start(dp, options, IkeCommand::log);
+        rt.setExtraStats(() -> prometheus(engine.counters()));
+        // The self-test and the TUN set-up leave the JIT busy; the first handshakes (and the peer,
+        // on the same few cores) should not have to share the CPU with it.
+        try {
+            log("JIT settled after the self-test (" + JitSettle.await(Duration.ofMillis(150), Duration.ofSeconds(3)) + " ms)");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            rt.close();
+            return 1;
+        }
         UdpTransport udp = new UdpTransport(engine);
         Set<InetAddress> locals = new LinkedHashSet<>();
         conns.forEach(c -> locals.add(c.local()));
@@ -102,8 +120,6 @@ public final class IkeCommand extends TunCommand {
             udp.bind(a);
         }
         engine.setTransport(udp);
-        TunRuntime rt = TunRuntime.start(dp, options, IkeCommand::log);
-        rt.setExtraStats(() -> prometheus(engine.counters()));
         engine.start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             engine.close();
