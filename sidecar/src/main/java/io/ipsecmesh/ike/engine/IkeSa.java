@@ -278,6 +278,13 @@ public final class IkeSa {
             engine.log(name() + " peer " + remote + " did not answer " + t.exchange() + " after " + retransmits
                     + " retransmits: giving up");
             t.abort(this);
+            if (state == State.DEAD) {
+                // The exchange was this SA's own DELETE, and the SA went with it. Unanswered, it
+                // says nothing of the peer: after a rekey the peer may have removed the old SA
+                // already (its DELETE crossed ours, or never came), and the new SA lives on.
+                engine.count("delete_unconfirmed");
+                return;
+            }
             engine.peerLost(this);
             return;
         }

@@ -486,6 +486,33 @@ class IkeEngineTest {
     }
 
     /**
+     * After an IKE SA rekey, the peer never answers our DELETE of the old SA (here it never gets
+     * it). The old SA goes when the retransmissions give up, counted as an unconfirmed delete:
+     * the peer is not lost, and the new SA and its CHILD_SA stay.
+     */
+    @Test
+    void anUnansweredDeleteOfTheOldIkeSaDoesNotLoseThePeer() throws Exception {
+        try (EnginePair p = tunnelPair("aes128gcm16-prfsha256-ecp256", "aes128gcm16-prfsha256-ecp256")) {
+            p.start();
+            p.awaitUp(1);
+            long oldSpi = p.a.call(() -> p.a.ikeSas().getFirst().spiI);
+            // Every INFORMATIONAL request from A on the old SA is lost (IKE SPIs lead the header).
+            p.drop = (dir, m) -> dir.equals("a>b") && isMessage(m, ExchangeType.INFORMATIONAL, false)
+                    && java.nio.ByteBuffer.wrap(m).getLong(0) == oldSpi;
+            rekeyIke(p.a);
+            await("A gives up its DELETE of the old SA", Duration.ofSeconds(5),
+                    () -> count(p.a, "delete_unconfirmed") == 1);
+            String counters = "a " + p.a.counters() + " b " + p.b.counters();
+            assertEquals(0, count(p.a, "peer_lost"), counters);
+            assertEquals(1, established(p.a), counters);
+            assertEquals(1, children(p.a).size(), counters);
+            assertTrue(p.a.call(() -> p.a.ikeSas().stream().noneMatch(s -> s.spiI == oldSpi)), counters);
+            byte[] ab = TestPackets.udp("198.18.1.10", "198.18.2.20", 1000, 2000, 300);
+            assertArrayEquals(ab, roundTrip(p.dpA, p.dpB, ab));
+        }
+    }
+
+    /**
      * The special case of §2.8.2: B's rekey completes before A's request reaches it, so only A
      * sees a collision. B answers A's request with TEMPORARY_FAILURE (the SA is being closed,
      * §2.25) and deletes the old SA; A takes B's new SA on whichever of the two comes first, and
