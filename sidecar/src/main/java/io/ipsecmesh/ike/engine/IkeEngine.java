@@ -321,6 +321,17 @@ public final class IkeEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * How long clean-up that can wait (the spent DH key's destroy) is put off: past the peer's
+     * answer to the message just sent, so that it does not take CPU from the peer on a small node.
+     */
+    static final long LATER_MS = 50;
+
+    /** Runs {@code r} on the engine thread {@link #LATER_MS} from now (engine thread only). */
+    void later(Runnable r) {
+        schedule(LATER_MS, r);
+    }
+
     public Timer schedule(long delayMs, Runnable action) {
         Timer t = new Timer(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMs), timerSeq++, action);
         timers.add(t);

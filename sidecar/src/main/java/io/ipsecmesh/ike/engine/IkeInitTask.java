@@ -142,7 +142,7 @@ final class IkeInitTask implements IkeTask {
         } catch (IkeParseException e) {
             throw new IkeFailure("bad_ke", null, "responder's KE value is invalid: " + e.getMessage());
         } finally {
-            ke.destroy(sa.engine::execute); // after the IKE_AUTH request is sent
+            ke.destroy(sa.engine::later); // after the IKE_AUTH request is sent and answered
         }
         readNotifies(sa, response, sa.remote, sa.local);
         // RFC 7383 §2.3: in use when we announced it and the responder answered with it.
@@ -274,7 +274,7 @@ final class IkeInitTask implements IkeTask {
         if (certReq != null) {
             payloads.add(certReq);
         }
-        ke.destroy(engine::execute); // after the response is sent
+        ke.destroy(engine::later); // after the response is sent and the peer has moved on
         IkeHeader rh = IkeHeader.of(sa.spiI, sa.spiR, ExchangeType.IKE_SA_INIT, false, true, 0);
         byte[] response = new IkeMessage(rh, payloads).encode();
         sa.initRequest = datagram;
