@@ -104,23 +104,9 @@ public final class IkeCommand extends TunCommand {
                 keysLog == null ? KeyLog.NONE : new KeyLog(keysLog));
         TunRuntime rt = TunRuntime.start(dp, options, IkeCommand::log);
         rt.setExtraStats(() -> prometheus(engine.counters()));
-        // The self-test and the TUN set-up leave the JIT busy; the first handshakes (and the peer,
-        // on the same few cores) should not have to share the CPU with it.
-        try {
-            log("JIT settled after the self-test (" + JitSettle.await(Duration.ofMillis(150), Duration.ofSeconds(3)) + " ms)");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            rt.close();
-            return 1;
-        }
         UdpTransport udp = new UdpTransport(engine);
-        Set<InetAddress> locals = new LinkedHashSet<>();
-        conns.forEach(c -> locals.add(c.local()));
-        for (InetAddress a : locals) {
-            udp.bind(a);
-        }
-        engine.setTransport(udp);
-        engine.start();
+        // (Registered before the first handshake: making the hook's lambda is class spinning,
+        // milliseconds of CPU on a cold JVM.)
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             engine.close();
             udp.close();
@@ -128,6 +114,21 @@ public final class IkeCommand extends TunCommand {
             log("stopped; keys zeroed");
             LOG.flush(5000);
         }));
+        // The self-test and the TUN set-up leave the JIT busy; the first handshakes (and the peer,
+        // on the same few cores) should not have to share the CPU with it.
+        try {
+            log("JIT settled after the self-test (" + JitSettle.await(Duration.ofMillis(150), Duration.ofSeconds(3)) + " ms)");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        }
+        Set<InetAddress> locals = new LinkedHashSet<>();
+        conns.forEach(c -> locals.add(c.local()));
+        for (InetAddress a : locals) {
+            udp.bind(a);
+        }
+        engine.setTransport(udp);
+        engine.start();
         rt.awaitWorkers();
         return 0;
     }
