@@ -40,7 +40,7 @@ public final class EcProvider {
      * @throws IllegalArgumentException if the provider refuses the key
      */
     public static PrivateKey own(PrivateKey key) {
-        if (!(key instanceof java.security.interfaces.ECPrivateKey) || key.getClass().getName().startsWith("org.bouncycastle.")) {
+        if (!(key instanceof java.security.interfaces.ECPrivateKey) || key instanceof org.bouncycastle.jce.interfaces.ECPrivateKey) {
             return key;
         }
         try {
