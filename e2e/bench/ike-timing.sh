@@ -15,7 +15,11 @@ median() { sort -n | awk '{a[NR] = $1} END {if (NR == 0) print "-"; else if (NR 
 for ours in ours charon; do
     : >"/tmp/ike-timing-$ours-first"
     : >"/tmp/ike-timing-$ours-warm"
-    for ((i = 1; i <= runs; i++)); do
+done
+# Ours and charon take turns, run by run, so that a machine getting slower or faster over the
+# minutes of the benchmark weighs on both rows alike.
+for ((i = 1; i <= runs; i++)); do
+    for ours in ours charon; do
         line=$(e2e/interop/strongswan.sh --role initiator --auth cert --timing --handshakes "$handshakes" \
             --ours "$ours" 2>&1 | grep '^TIMING')
         echo "$ours run $i: ${line:-failed}"

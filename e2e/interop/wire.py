@@ -237,6 +237,11 @@ def timing(args):
     split = "" if not phases else (
         f"; warm phases: responder INIT {med([p[0] * 1000 for p in phases])} ms, initiator turn "
         f"{med([p[1] * 1000 for p in phases])} ms, responder AUTH {med([p[2] * 1000 for p in phases])} ms")
+    first = order[0]
+    if first in init_reply and first in auth_sent:
+        split += (f"; first: responder INIT {(init_reply[first] - started[first]) * 1000:.2f} ms, initiator turn "
+                  f"{(auth_sent[first] - init_reply[first]) * 1000:.2f} ms, responder AUTH "
+                  f"{(done[first] - auth_sent[first]) * 1000:.2f} ms")
     print(f"{times[0]:.2f} ms first IKE_SA_INIT request -> IKE_AUTH response, {med(times[1:])} ms median of "
           f"{len(warm)} more (initiator {initiator}; all: {' '.join(f'{x:.2f}' for x in times)}){split}")
     return 0
