@@ -36,9 +36,12 @@ public final class IkeCommand extends TunCommand {
 
     /**
      * In-memory handshakes at start-up, shared by the proposals and certificates of the config
-     * (about 3 s on 2 vCPUs; -Dipsm.selftest.handshakes=N changes it).
+     * (about 3 s on 2 vCPUs with elliptic curves; -Dipsm.selftest.handshakes=N changes it)...
      */
     static final int SELF_TEST_HANDSHAKES = 600;
+
+    /** ...or fewer, when they take longer than this (MODP groups; -Dipsm.selftest.seconds=S). */
+    static final int SELF_TEST_SECONDS = 4;
 
     private Path keysLog;
 
@@ -91,7 +94,8 @@ public final class IkeCommand extends TunCommand {
         conns.forEach(c -> c.ikeProposals().stream().filter(p -> !proposals.contains(p)).forEach(proposals::add));
         try {
             List<IkeConfig.Conn> certConns = conns.stream().filter(c -> c.auth() == IkeConfig.AuthMethod.CERT).toList();
-            log(io.ipsecmesh.ike.engine.EngineSelfTest.run(proposals, certConns, Integer.getInteger("ipsm.selftest.handshakes", SELF_TEST_HANDSHAKES)));
+            log(io.ipsecmesh.ike.engine.EngineSelfTest.run(proposals, certConns, Integer.getInteger("ipsm.selftest.handshakes", SELF_TEST_HANDSHAKES),
+                    Duration.ofSeconds(Integer.getInteger("ipsm.selftest.seconds", SELF_TEST_SECONDS))));
         } catch (IllegalStateException | InterruptedException e) {
             log("FATAL: " + e.getMessage());
             return 1;

@@ -35,9 +35,16 @@ class EngineSelfTestTest {
         TestPki.Issued otherCa = TestPki.root("CN=some other CA", TestPki.p256());
         IkeConfig.Conn good = conn("good", node, ca);
         IkeConfig.Conn foreign = conn("foreign", node, otherCa);
-        String r = EngineSelfTest.run(List.of(), List.of(good, foreign), 8);
+        String r = EngineSelfTest.run(List.of(), List.of(good, foreign), 8, Duration.ofMinutes(1));
         assertTrue(r.startsWith("self-test passed: crypto known answers, 4 IKE_SA+CHILD_SA handshake(s)"), r);
         assertTrue(r.contains("conn foreign: our certificate does not chain to our CAs"), r);
+    }
+
+    /** A case whose time is spent still runs a batch straight and one through the NAT. */
+    @Test
+    void aSpentTimeBudgetStillTestsBothPaths() throws Exception {
+        String r = EngineSelfTest.run(List.of(IkeProposal.parse("aes128-sha256-modp2048")), List.of(), 600, Duration.ZERO);
+        assertTrue(r.startsWith("self-test passed: crypto known answers, 32 IKE_SA+CHILD_SA handshake(s)"), r);
     }
 
     private IkeConfig.Conn conn(String name, TestPki.Issued node, TestPki.Issued trusted) throws Exception {
