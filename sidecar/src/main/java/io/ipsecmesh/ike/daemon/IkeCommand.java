@@ -94,8 +94,9 @@ public final class IkeCommand extends TunCommand {
         conns.forEach(c -> c.ikeProposals().stream().filter(p -> !proposals.contains(p)).forEach(proposals::add));
         try {
             List<IkeConfig.Conn> certConns = conns.stream().filter(c -> c.auth() == IkeConfig.AuthMethod.CERT).toList();
-            log(io.ipsecmesh.ike.engine.EngineSelfTest.run(proposals, certConns, Integer.getInteger("ipsm.selftest.handshakes", SELF_TEST_HANDSHAKES),
-                    Duration.ofSeconds(Integer.getInteger("ipsm.selftest.seconds", SELF_TEST_SECONDS))));
+            int handshakes = Integer.getInteger("ipsm.selftest.handshakes", SELF_TEST_HANDSHAKES);
+            Duration time = Duration.ofSeconds(Integer.getInteger("ipsm.selftest.seconds", SELF_TEST_SECONDS));
+            log(io.ipsecmesh.ike.engine.EngineSelfTest.run(proposals, certConns, handshakes, time));
         } catch (IllegalStateException | InterruptedException e) {
             log("FATAL: " + e.getMessage());
             return 1;
