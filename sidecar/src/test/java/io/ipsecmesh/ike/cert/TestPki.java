@@ -270,6 +270,23 @@ public final class TestPki {
                 + "\n-----END " + label + "-----\n";
     }
 
+    /** The key, certificate and CA files of a node, as a daemon's config names them. */
+    public record Files(java.nio.file.Path key, java.nio.file.Path cert, java.nio.file.Path ca) {
+    }
+
+    /**
+     * Writes {@code node}'s key and certificate and {@code trusted}'s certificate (its CA) as
+     * PEM files NAME.key, NAME.crt and NAME-ca.crt in {@code dir}.
+     */
+    public static Files write(java.nio.file.Path dir, String name, Issued node, Issued trusted)
+            throws java.io.IOException, GeneralSecurityException {
+        Files f = new Files(dir.resolve(name + ".key"), dir.resolve(name + ".crt"), dir.resolve(name + "-ca.crt"));
+        java.nio.file.Files.writeString(f.key(), pem("PRIVATE KEY", node.keys().getPrivate().getEncoded()));
+        java.nio.file.Files.writeString(f.cert(), pem("CERTIFICATE", node.cert().getEncoded()));
+        java.nio.file.Files.writeString(f.ca(), pem("CERTIFICATE", trusted.cert().getEncoded()));
+        return f;
+    }
+
     static InetAddress ip(String literal) {
         return InetAddress.ofLiteral(literal);
     }

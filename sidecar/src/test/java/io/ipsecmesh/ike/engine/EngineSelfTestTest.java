@@ -7,7 +7,6 @@ import io.ipsecmesh.sa.Mode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -48,17 +47,12 @@ class EngineSelfTestTest {
     }
 
     private IkeConfig.Conn conn(String name, TestPki.Issued node, TestPki.Issued trusted) throws Exception {
-        Path key = dir.resolve(name + ".key");
-        Path cert = dir.resolve(name + ".crt");
-        Path caFile = dir.resolve(name + "-ca.crt");
-        Files.writeString(key, TestPki.pem("PRIVATE KEY", node.keys().getPrivate().getEncoded()));
-        Files.writeString(cert, TestPki.pem("CERTIFICATE", node.cert().getEncoded()));
-        Files.writeString(caFile, TestPki.pem("CERTIFICATE", trusted.cert().getEncoded()));
+        TestPki.Files f = TestPki.write(dir, name, node, trusted);
         IkeConfig.Child child = new IkeConfig.Child("net", Mode.TUNNEL, IkeConfigFile.selectors("198.18.1.0/24"),
                 IkeConfigFile.selectors("198.18.2.0/24"), List.of(ChildProposal.parse("aes256gcm16")),
                 Duration.ZERO, Duration.ZERO, 0, 0, 128);
         return new IkeConfig.Conn(name, ip("198.19.0.1"), ip("198.19.0.2"), "a.ipsm.test", "b.ipsm.test",
-                IkeConfig.AuthMethod.CERT, null, cert, key, List.of(caFile), List.of(),
+                IkeConfig.AuthMethod.CERT, null, f.cert(), f.key(), List.of(f.ca()), List.of(),
                 List.of(IkeProposal.parse("aes256gcm16-prfsha384-ecp384")), true, Duration.ZERO, Duration.ZERO,
                 IkeEngineTest.FAST, false, List.of(child));
     }

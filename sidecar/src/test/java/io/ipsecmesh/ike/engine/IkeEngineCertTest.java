@@ -14,7 +14,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -45,13 +44,8 @@ class IkeEngineCertTest {
 
     /** Writes key, certificate and CA files for a node; returns {key, cert, ca}. */
     private Path[] files(String name, TestPki.Issued node, TestPki.Issued trusted) throws Exception {
-        Path key = dir.resolve(name + ".key");
-        Path cert = dir.resolve(name + ".crt");
-        Path caFile = dir.resolve(name + "-ca.crt");
-        Files.writeString(key, TestPki.pem("PRIVATE KEY", node.keys().getPrivate().getEncoded()));
-        Files.writeString(cert, TestPki.pem("CERTIFICATE", node.cert().getEncoded()));
-        Files.writeString(caFile, TestPki.pem("CERTIFICATE", trusted.cert().getEncoded()));
-        return new Path[] {key, cert, caFile};
+        TestPki.Files f = TestPki.write(dir, name, node, trusted);
+        return new Path[] {f.key(), f.cert(), f.ca()};
     }
 
     private IkeConfig.Conn conn(String name, String local, String remote, String localId, String remoteId, boolean start,

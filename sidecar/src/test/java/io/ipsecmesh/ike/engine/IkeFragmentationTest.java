@@ -20,7 +20,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -63,12 +62,10 @@ class IkeFragmentationTest {
     private IkeConfig.Conn conn(String name, String local, String remote, String localId, String remoteId,
                                 boolean start, IkeConfig.Fragmentation fragmentation) throws Exception {
         TestPki.Issued node = TestPki.leaf("CN=" + localId, TestPki.p256(), ca, localId);
-        Path key = dir.resolve(name + ".key");
-        Path cert = dir.resolve(name + ".crt");
-        Path caFile = dir.resolve(name + "-ca.crt");
-        Files.writeString(key, TestPki.pem("PRIVATE KEY", node.keys().getPrivate().getEncoded()));
-        Files.writeString(cert, TestPki.pem("CERTIFICATE", node.cert().getEncoded()));
-        Files.writeString(caFile, TestPki.pem("CERTIFICATE", ca.cert().getEncoded()));
+        TestPki.Files f = TestPki.write(dir, name, node, ca);
+        Path key = f.key();
+        Path cert = f.cert();
+        Path caFile = f.ca();
         IkeConfig.Child child = new IkeConfig.Child("net", Mode.TUNNEL,
                 IkeConfigFile.selectors(start ? "198.18.1.0/24" : "198.18.2.0/24"),
                 IkeConfigFile.selectors(start ? "198.18.2.0/24" : "198.18.1.0/24"),
