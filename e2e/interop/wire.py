@@ -232,16 +232,17 @@ def timing(args):
     warm = order[1:]
     # Where the warm time goes: the responder's IKE_SA_INIT, the initiator's turn between the
     # IKE_SA_INIT response and its IKE_AUTH request, and the responder's IKE_AUTH.
-    phases = [(init_reply[s] - started[s], auth_sent[s] - init_reply[s], done[s] - auth_sent[s])
-              for s in warm if s in init_reply and s in auth_sent]
+    def phases_of(s):
+        return (init_reply[s] - started[s], auth_sent[s] - init_reply[s], done[s] - auth_sent[s])
+    phases = [phases_of(s) for s in warm if s in init_reply and s in auth_sent]
     split = "" if not phases else (
         f"; warm phases: responder INIT {med([p[0] * 1000 for p in phases])} ms, initiator turn "
         f"{med([p[1] * 1000 for p in phases])} ms, responder AUTH {med([p[2] * 1000 for p in phases])} ms")
     first = order[0]
     if first in init_reply and first in auth_sent:
-        split += (f"; first: responder INIT {(init_reply[first] - started[first]) * 1000:.2f} ms, initiator turn "
-                  f"{(auth_sent[first] - init_reply[first]) * 1000:.2f} ms, responder AUTH "
-                  f"{(done[first] - auth_sent[first]) * 1000:.2f} ms")
+        p = phases_of(first)
+        split += (f"; first: responder INIT {p[0] * 1000:.2f} ms, initiator turn {p[1] * 1000:.2f} ms, "
+                  f"responder AUTH {p[2] * 1000:.2f} ms")
     print(f"{times[0]:.2f} ms first IKE_SA_INIT request -> IKE_AUTH response, {med(times[1:])} ms median of "
           f"{len(warm)} more (initiator {initiator}; all: {' '.join(f'{x:.2f}' for x in times)}){split}")
     return 0

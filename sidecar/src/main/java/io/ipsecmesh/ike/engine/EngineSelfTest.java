@@ -40,22 +40,18 @@ public final class EngineSelfTest {
     }
 
     /**
+     * Handshakes with PSK for each of {@code proposals}, and for each certificate connection in
+     * {@code certConns} handshakes in which both throwaway engines authenticate with that
+     * connection's own key and certificate and check them against its CAs (skipped, with a note,
+     * when the certificate does not chain to them). Each case has its share of {@code time}: once
+     * that is spent, and it has run a batch straight and one through the NAT, it stops short of
+     * its handshakes.
+     *
      * @param proposals  the IKE proposals to exercise (those of the config)
-     * @param handshakes handshakes in all, shared evenly by the proposals (at least
+     * @param handshakes handshakes in all, shared evenly by the cases (at least
      *                   {@link #MIN_ROUNDS} each)
      * @return what was run, for the log
      * @throws IllegalStateException if anything disagrees
-     */
-    public static String run(List<IkeProposal> proposals, int handshakes) throws IOException, InterruptedException {
-        return run(proposals, List.of(), handshakes, Duration.ofMinutes(1));
-    }
-
-    /**
-     * As {@link #run(List, int)}, and for each certificate connection in {@code certConns} also
-     * handshakes in which both throwaway engines authenticate with that connection's own key and
-     * certificate and check them against its CAs (skipped, with a note, when the certificate
-     * does not chain to them). Each case has its share of {@code time}: once that is spent, and
-     * it has run a batch straight and one through the NAT, it stops short of its handshakes.
      */
     public static String run(List<IkeProposal> proposals, List<IkeConfig.Conn> certConns, int handshakes,
                              Duration time) throws IOException, InterruptedException {

@@ -23,7 +23,7 @@ class EngineSelfTestTest {
     @Test
     void pskHandshakesStraightAndThroughTheNat() throws Exception {
         String r = EngineSelfTest.run(List.of(IkeProposal.parse("aes128gcm16-prfsha256-ecp256"),
-                IkeProposal.parse("aes128-sha256-modp2048")), 8);
+                IkeProposal.parse("aes128-sha256-modp2048")), List.of(), 8, Duration.ofMinutes(1));
         assertTrue(r.startsWith("self-test passed: crypto known answers, 8 IKE_SA+CHILD_SA handshake(s)"), r);
     }
 
