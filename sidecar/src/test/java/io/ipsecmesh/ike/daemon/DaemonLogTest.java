@@ -50,6 +50,45 @@ class DaemonLogTest {
     }
 
     @Test
+    void linesLoggedTogetherAreWrittenInOneBatch() throws Exception {
+        CountingStream sink = new CountingStream();
+        DaemonLog log = new DaemonLog(new PrintStream(sink, false, StandardCharsets.UTF_8), 300);
+        log.log("initiating");
+        log.log("NAT detected");
+        log.log("established");
+        Thread.sleep(100);
+        assertEquals(0, sink.flushes, "nothing is written before the batch time is up");
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (sink.flushes == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(1, sink.flushes, "three lines, one write");
+        assertEquals(3, sink.toString(StandardCharsets.UTF_8).split("\n").length);
+    }
+
+    @Test
+    void flushDoesNotWaitOutTheBatchTime() {
+        CountingStream sink = new CountingStream();
+        DaemonLog log = new DaemonLog(new PrintStream(sink, false, StandardCharsets.UTF_8), 60_000);
+        log.log("last words");
+        log.flush(30_000);
+        assertTrue(sink.toString(StandardCharsets.UTF_8).endsWith(" last words\n"), sink.toString());
+        log.log("after the flush");
+        log.flush(30_000);
+        assertEquals(2, sink.toString(StandardCharsets.UTF_8).split("\n").length);
+    }
+
+    /** Counts flushes: the log flushes once per batch it writes. */
+    private static final class CountingStream extends ByteArrayOutputStream {
+        volatile int flushes;
+
+        @Override
+        public synchronized void flush() {
+            flushes++;
+        }
+    }
+
+    @Test
     void flushReturnsAtOnceWhenNothingIsPending() {
         DaemonLog log = new DaemonLog(new PrintStream(new ByteArrayOutputStream()));
         long t = System.nanoTime();
