@@ -127,12 +127,15 @@ public final class IkeCommand extends TunCommand {
             Thread.currentThread().interrupt();
             return 1;
         }
-        // From here on, compilations the real traffic triggers wait for an idle CPU.
-        try {
-            log("JIT compiler threads at nice " + CompilerPriority.NICE + ": "
-                    + CompilerPriority.lower(CompilerPriority.NICE));
-        } catch (IOException | RuntimeException | LinkageError e) {
-            log("WARNING: could not lower the JIT compiler threads' priority: " + e.getMessage());
+        // From here on, compilations the real traffic triggers wait for an idle CPU
+        // (-Dipsm.jit.nice=0 leaves the compiler threads as they are).
+        int nice = Integer.getInteger("ipsm.jit.nice", CompilerPriority.NICE);
+        if (nice != 0) {
+            try {
+                log("JIT compiler threads at nice " + nice + ": " + CompilerPriority.lower(nice));
+            } catch (IOException | RuntimeException | LinkageError e) {
+                log("WARNING: could not lower the JIT compiler threads' priority: " + e.getMessage());
+            }
         }
         Set<InetAddress> locals = new LinkedHashSet<>();
         conns.forEach(c -> locals.add(c.local()));
