@@ -33,7 +33,8 @@ final class DaemonLog {
 
     private final PrintStream out;
     private final long batchNanos;
-    private volatile boolean flushing;
+    /** Lines up to this count are wanted now: {@link #flush(long)} ends the batch wait. */
+    private volatile long flushUpTo;
     private final Thread writer;
     private final LinkedBlockingQueue<Line> queue = new LinkedBlockingQueue<>();
     private final Object written = new Object();
@@ -65,8 +66,8 @@ final class DaemonLog {
         long target;
         synchronized (written) {
             target = enqueued;
+            flushUpTo = Math.max(flushUpTo, target);
         }
-        flushing = true;
         LockSupport.unpark(writer);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         synchronized (written) {
@@ -95,7 +96,8 @@ final class DaemonLog {
                 return;
             }
             long until = System.nanoTime() + batchNanos;
-            for (long left = batchNanos; left > 0 && !flushing; left = until - System.nanoTime()) {
+            // (done is only written by this thread)
+            for (long left = batchNanos; left > 0 && flushUpTo <= done; left = until - System.nanoTime()) {
                 LockSupport.parkNanos(left);
             }
             queue.drainTo(batch);
@@ -107,9 +109,6 @@ final class DaemonLog {
             sb.setLength(0);
             synchronized (written) {
                 done += batch.size();
-                if (done == enqueued) {
-                    flushing = false;
-                }
                 written.notifyAll();
             }
             batch.clear();
